@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { databaseKindOf, resolveDatabaseUrl } from "./db/database-url";
+
+// Every environment variable the app reads, validated once at start with a message per bad value.
+
+const flag = z
+  .enum(["1", "0", "true", "false", "on", "off", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "on" || v === "yes");
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  SHOPIFY_API_KEY: z.string().min(1, "is required: the app's client id from the Partner Dashboard"),
+  SHOPIFY_API_SECRET: z.string().min(1, "is required: the app's client secret, which signs Shopify's webhooks"),
+  SHOPIFY_APP_URL: z.string().url("must be the app's public https URL, e.g. https://joinchat-push.example.com"),
+  SCOPES: z
+    .string()
+    .default("read_orders,read_fulfillments,read_products")
+    .refine((s) => /^[a-z_]+(,[a-z_]+)*$/.test(s), "must be a comma-separated list of access scopes"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v) => resolveDatabaseUrl(v))
+    .refine((v) => databaseKindOf(v) !== null, "must be a file: URL (SQLite) or a postgres:// URL"),
+  SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
+  JOINCHAT_API_URL: z.string().url("must be the URL of JoinChat's push endpoint"),
+  JOINCHAT_API_SECRET: z.string().min(1).optional(),
+  JOINCHAT_TIMEOUT_MS: positiveInt(10_000),
+  ENCRYPTION_KEY: z
+    .string({ required_error: "is required: 32 random bytes in base64 (openssl rand -base64 32)" })
+    .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes encoded in base64 (openssl rand -base64 32)"),
+  DELIVERY_CONCURRENCY: positiveInt(16),
+  DELIVERY_POLL_MS: positiveInt(1000),
+  DELIVERY_RETRY_BASE_MS: positiveInt(30_000),
+  DELIVERY_RETRY_CAP_MS: positiveInt(3_600_000),
+  DELIVERY_MAX_RETRY_AGE_MS: positiveInt(86_400_000),
+  DELIVERY_WORKER: flag.default("on"),
+  WEBHOOK_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024),
+  SHOPIFY_ADMIN_API_TIMEOUT_MS: positiveInt(1500),
+  /** Where Admin API calls go; only a stand-in server in tests changes it. */
+  SHOPIFY_ADMIN_API_ORIGIN: z.string().url().optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = EnvSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process (read once). */
+export function getEnv(): Env {
+  cached ??= parseEnv();
+  return cached;
+}
+
+/** Tests and the CLI set their own environment after import. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import { readSharedFixture, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
+import {
+  buildAddress,
+  buildOrder,
+  buildOrderPayload,
+  CUSTOMER_GID,
+  CUSTOMER_ID,
+  ORDER_GID,
+  PSID,
+  toRawJson,
+} from "../../test/fixtures/orders";
+import { parseJsonLossless } from "~/shopify/lossless-json";
+import { OrderPayloadSchema } from "~/shopify/payloads";
+import { extractOrderFacts, psidOf, recipientNameOf } from "./order-facts";
+
+describe("extractOrderFacts", () => {
+  it("reads the default order", () => {
+    expect(extractOrderFacts(buildOrder())).toEqual({
+      orderGid: ORDER_GID,
+      name: "#1001",
+      customerGid: CUSTOMER_GID,
+      email: "jon@example.com",
+      phone: null,
+      psid: PSID,
+      recipientName: "Steve Shipper",
+      orderStatusUrl: "https://example-shop.myshopify.com/548380009/orders/123456abcd/authenticate?key=abcdefg",
+      financialStatus: "paid",
+      test: false,
+      cancelled: false,
+      createdAtMs: Date.parse("2026-04-14T14:15:30Z"),
+    });
+  });
+
+  describe("psid", () => {
+    it.each([
+      [[{ name: "joinchat_psid", value: " 6024912345678901 " }], "6024912345678901"],
+      [[{ name: "joinchat_psid", value: 123456 }], "123456"],
+      [[{ name: " joinchat_psid ", value: "42" }], "42"],
+      [[{ name: "gift_note", value: "hi" }, { name: "joinchat_psid", value: "77" }], "77"],
+      [[{ name: "joinchat_psid", value: "" }, { name: "joinchat_psid", value: "88" }], "88"],
+    ])("%j -> %s", (attributes, psid) => {
+      expect(extractOrderFacts(buildOrder({ note_attributes: attributes })).psid).toBe(psid);
+    });
+
+    it.each([
+      ["absent", []],
+      ["blank", [{ name: "joinchat_psid", value: "  " }]],
+      ["null", [{ name: "joinchat_psid", value: null }]],
+      ["not digits", [{ name: "joinchat_psid", value: "abc123" }]],
+      ["a signed number", [{ name: "joinchat_psid", value: "-123" }]],
+      ["another attribute", [{ name: "joinchat_psid_old", value: "123" }]],
+      ["a differently cased name", [{ name: "JoinChat_PSID", value: "123" }]],
+    ])("null when %s", (_label, attributes) => {
+      expect(extractOrderFacts(buildOrder({ note_attributes: attributes })).psid).toBeNull();
+    });
+
+    it("keeps a long numeric PSID exact through the lossless parser, and refuses a rounded one", () => {
+      const text = toRawJson(buildOrderPayload({ note_attributes: [{ name: "joinchat_psid", value: 6024912345678901234n }] }));
+      expect(text).toContain('"value":6024912345678901234}');
+      const order = OrderPayloadSchema.parse(parseJsonLossless(text));
+      expect(psidOf(order)).toBe("6024912345678901234");
+      const rounded = OrderPayloadSchema.parse({
+        ...order,
+        note_attributes: [{ name: "joinchat_psid", value: Number("6024912345678901234") }],
+      });
+      expect(psidOf(rounded)).toBeNull();
+    });
+  });
+
+  describe("email", () => {
+    it("prefers order.email, then contact_email, then the customer's", () => {
+      const customer = { id: CUSTOMER_ID, email: "c@example.com" };
+      expect(extractOrderFacts(buildOrder({ email: " o@example.com ", contact_email: "k@example.com", customer })).email).toBe(
+        "o@example.com",
+      );
+      expect(extractOrderFacts(buildOrder({ email: " ", contact_email: "k@example.com", customer })).email).toBe(
+        "k@example.com",
+      );
+      expect(extractOrderFacts(buildOrder({ email: null, contact_email: undefined, customer })).email).toBe(
+        "c@example.com",
+      );
+      expect(extractOrderFacts(buildOrder({ email: null, contact_email: null, customer: null })).email).toBeNull();
+    });
+  });
+
+  describe("phone", () => {
+    it("uses order.phone, then the customer's, never an address phone", () => {
+      expect(extractOrderFacts(buildOrder({ phone: "+1 555 123 4567" })).phone).toBe("+1 555 123 4567");
+      expect(
+        extractOrderFacts(buildOrder({ phone: null, customer: { id: 1, phone: "+44 20 7946 0958" } })).phone,
+      ).toBe("+44 20 7946 0958");
+      const onlyAddressPhones = buildOrder({
+        phone: null,
+        customer: { id: 1, phone: null },
+        shipping_address: buildAddress({ phone: "+1 502 555 0100" }),
+        billing_address: buildAddress({ phone: "+1 502 555 0101" }),
+      });
+      expect(extractOrderFacts(onlyAddressPhones).phone).toBeNull();
+    });
+  });
+
+  describe("customerGid", () => {
+    it("prefers admin_graphql_api_id, else builds it from an exact id", () => {
+      expect(extractOrderFacts(buildOrder({ customer: { id: 5, admin_graphql_api_id: "gid://shopify/Customer/9" } })).customerGid).toBe(
+        "gid://shopify/Customer/9",
+      );
+      expect(extractOrderFacts(buildOrder({ customer: { id: CUSTOMER_ID } })).customerGid).toBe(CUSTOMER_GID);
+      expect(extractOrderFacts(buildOrder({ customer: { id: 5 } })).customerGid).toBe("gid://shopify/Customer/5");
+      expect(extractOrderFacts(buildOrder({ customer: null })).customerGid).toBeNull();
+    });
+
+    it("does not build a gid from a rounded numeric id", () => {
+      const order = OrderPayloadSchema.parse({ ...buildOrder(), customer: { id: 115310627314723950 } });
+      expect(extractOrderFacts(order).customerGid).toBeNull();
+    });
+  });
+
+  describe("flags and dates", () => {
+    it("reads cancelled, test and the financial status", () => {
+      const facts = extractOrderFacts(
+        buildOrder({ cancelled_at: "2026-04-15T10:00:00Z", test: true, financial_status: "voided" }),
+      );
+      expect(facts).toMatchObject({ cancelled: true, test: true, financialStatus: "voided" });
+      expect(extractOrderFacts(buildOrder({ cancelled_at: "" })).cancelled).toBe(false);
+      expect(extractOrderFacts(buildOrder({ cancelled_at: undefined, test: undefined })).test).toBe(false);
+      expect(extractOrderFacts(buildOrder({ test: null })).test).toBe(false);
+      expect(extractOrderFacts(buildOrder({ financial_status: null })).financialStatus).toBeNull();
+    });
+
+    it("parses created_at with its offset", () => {
+      expect(extractOrderFacts(buildOrder({ created_at: "2021-12-31T19:00:00-05:00" })).createdAtMs).toBe(
+        Date.UTC(2022, 0, 1),
+      );
+    });
+
+    it("trims the order status URL and nulls a blank one", () => {
+      expect(extractOrderFacts(buildOrder({ order_status_url: "  " })).orderStatusUrl).toBeNull();
+      expect(extractOrderFacts(buildOrder({ order_status_url: undefined })).orderStatusUrl).toBeNull();
+    });
+  });
+});
+
+describe("recipientNameOf", () => {
+  it("prefers the shipping address name", () => {
+    expect(recipientNameOf(buildOrder())).toBe("Steve Shipper");
+  });
+
+  it("builds the shipping name from first and last when name is missing", () => {
+    expect(
+      recipientNameOf(buildOrder({ shipping_address: buildAddress({ name: null, first_name: " Ana ", last_name: "Ruiz" }) })),
+    ).toBe("Ana Ruiz");
+    expect(
+      recipientNameOf(buildOrder({ shipping_address: buildAddress({ name: "", first_name: null, last_name: "Ruiz" }) })),
+    ).toBe("Ruiz");
+  });
+
+  it("falls back to the billing address, then the customer", () => {
+    expect(recipientNameOf(buildOrder({ shipping_address: null }))).toBe("Jon Smith");
+    const emptyAddress = buildAddress({ name: null, first_name: null, last_name: " " });
+    expect(recipientNameOf(buildOrder({ shipping_address: emptyAddress, billing_address: undefined }))).toBe(
+      "Jon Smith",
+    );
+    expect(recipientNameOf(buildOrder({ shipping_address: null, billing_address: null, customer: { first_name: "Jon" } }))).toBe(
+      "Jon",
+    );
+  });
+
+  it("is null when nobody is named", () => {
+    expect(recipientNameOf(buildOrder({ shipping_address: null, billing_address: null, customer: null }))).toBeNull();
+  });
+
+  it("keeps emoji, RTL text and markup as they are", () => {
+    for (const name of ["Zoë 🎉 Müller", "محمد علي", "<script>alert(1)</script>", "Robert'); DROP TABLE x;--"]) {
+      expect(recipientNameOf(buildOrder({ shipping_address: buildAddress({ name: ` ${name} ` }) }))).toBe(name);
+    }
+  });
+});
+
+describe.skipIf(skipSharedFixtures)("extractOrderFacts on Shopify's sample orders", () => {
+  it.each(["orders_create.json", "orders_paid.json", "orders_cancelled.json"])("%s", (file) => {
+    const order = OrderPayloadSchema.parse(parseJsonLossless(readSharedFixture(file)));
+    expect(extractOrderFacts(order)).toEqual({
+      orderGid: "gid://shopify/Order/820982911946154508",
+      name: "#9999",
+      customerGid: "gid://shopify/Customer/115310627314723954",
+      email: "jon@example.com",
+      phone: null,
+      psid: null,
+      recipientName: "Steve Shipper",
+      orderStatusUrl: "https://jsmith.myshopify.com/548380009/orders/123456abcd/authenticate?key=abcdefg",
+      financialStatus: "voided",
+      test: true,
+      cancelled: true,
+      createdAtMs: Date.parse("2022-01-01T00:00:00Z"),
+    });
+  });
+});

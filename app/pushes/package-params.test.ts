@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { readSharedFixture, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
+import { buildFulfillment, TRACKING_NUMBER, TRACKING_URL } from "../../test/fixtures/fulfillments";
+import { parseJsonLossless } from "~/shopify/lossless-json";
+import { FulfillmentPayloadSchema } from "~/shopify/payloads";
+import { extractFulfillmentFacts } from "./fulfillment-facts";
+import { planPackageParams } from "./package-params";
+import { TRACKING_STATUSES, type FulfillmentFacts } from "./types";
+
+const noFallback = { recipientName: null, orderStatusUrl: null };
+const fallback = { recipientName: "Jon Smith", orderStatusUrl: "https://shop.example/orders/abc" };
+
+function facts(overrides: Record<string, unknown> = {}): FulfillmentFacts {
+  return extractFulfillmentFacts(buildFulfillment(overrides), "fulfillments/create");
+}
+
+describe("planPackageParams", () => {
+  it("maps the fulfillment's tracking", () => {
+    expect(planPackageParams(facts(), "in_transit", fallback)).toEqual({
+      tracking_number: TRACKING_NUMBER,
+      tracking_url: TRACKING_URL,
+      recipient_name: "Steve Shipper",
+      tracking_status: "in_transit",
+    });
+  });
+
+  it("passes every tracking status through", () => {
+    for (const status of TRACKING_STATUSES) {
+      expect(planPackageParams(facts(), status, noFallback).tracking_status).toBe(status);
+    }
+  });
+
+  it("has no image_url (added at delivery)", () => {
+    expect(planPackageParams(facts(), "shipped", fallback)).not.toHaveProperty("image_url");
+  });
+
+  it("sends an empty tracking number when there is none", () => {
+    const params = planPackageParams(
+      facts({ tracking_number: null, tracking_numbers: [] }),
+      "shipped",
+      fallback,
+    );
+    expect(params.tracking_number).toBe("");
+  });
+
+  it("falls back to the order status page, else ''", () => {
+    const untracked = facts({ tracking_url: null, tracking_urls: [] });
+    expect(planPackageParams(untracked, "shipped", fallback).tracking_url).toBe(fallback.orderStatusUrl);
+    expect(planPackageParams(untracked, "shipped", noFallback).tracking_url).toBe("");
+    expect(planPackageParams(untracked, "shipped", { recipientName: null, orderStatusUrl: "  " }).tracking_url).toBe(
+      "",
+    );
+  });
+
+  it("names the destination, else the order's recipient, else 'Customer'", () => {
+    const unnamed = facts({ destination: null });
+    expect(planPackageParams(unnamed, "shipped", fallback).recipient_name).toBe("Jon Smith");
+    expect(planPackageParams(unnamed, "shipped", noFallback).recipient_name).toBe("Customer");
+  });
+
+  it("keeps emoji, RTL and markup", () => {
+    const params = planPackageParams(
+      { ...facts(), destinationName: "שרה 🌸 <b>", trackingNumber: " '; DROP TABLE x;-- " },
+      "delivered",
+      noFallback,
+    );
+    expect(params.recipient_name).toBe("שרה 🌸 <b>");
+    expect(params.tracking_number).toBe("'; DROP TABLE x;--");
+  });
+});
+
+describe.skipIf(skipSharedFixtures)("planPackageParams on Shopify's sample fulfillment", () => {
+  it("maps fulfillments_create.json", () => {
+    const f = FulfillmentPayloadSchema.parse(parseJsonLossless(readSharedFixture("fulfillments_create.json")));
+    const factsOfSample = extractFulfillmentFacts(f, "fulfillments/create");
+    expect(planPackageParams(factsOfSample, factsOfSample.trackingStatus!, noFallback)).toEqual({
+      tracking_number: "1z827wk74630",
+      tracking_url: "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1z827wk74630",
+      recipient_name: "Steve Shipper",
+      tracking_status: "shipped",
+    });
+  });
+});

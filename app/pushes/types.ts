@@ -1,0 +1,116 @@
+// The vocabulary of a push: JoinChat's topics and params, and what the planner needs from a Shopify payload.
+
+export const JOINCHAT_TOPICS = ["Order/Receipt", "Order/Unpaid", "package/update"] as const;
+export type JoinChatTopic = (typeof JOINCHAT_TOPICS)[number];
+
+export const TRACKING_STATUSES = [
+  "shipped",
+  "in_transit",
+  "out_for_delivery",
+  "attempt_fail",
+  "available_for_pickup",
+  "delivered",
+  "exception",
+  "cancelled",
+] as const;
+export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
+
+/** JoinChat's `recipient`: exactly one of a Messenger PSID (`id`), an email or a phone. */
+export type RecipientKind = "id" | "email" | "phone";
+export interface Recipient {
+  kind: RecipientKind;
+  value: string;
+}
+
+/** Which contact comes first after a PSID. */
+export type RecipientPreference = "email" | "phone";
+
+export interface ReceiptAddress {
+  street_1: string;
+  street_2: string;
+  city: string;
+  postal_code: string;
+  state: string;
+  country: string;
+}
+
+export interface ReceiptElement {
+  title: string;
+  subtitle?: string;
+  quantity: number;
+  price: number;
+  currency: string;
+  image_url?: string;
+}
+
+/** The params of `Order/Receipt` and `Order/Unpaid` (Messenger's receipt template underneath). */
+export interface ReceiptParams {
+  recipient_name: string;
+  order_number: string;
+  currency: string;
+  payment_method: string;
+  order_url?: string;
+  timestamp: number;
+  address?: ReceiptAddress;
+  summary: {
+    subtotal: number;
+    shipping_cost: number;
+    total_tax: number;
+    total_cost: number;
+  };
+  adjustments: { name: string; amount: number }[];
+  elements: ReceiptElement[];
+}
+
+/** The params of `package/update`. */
+export interface PackageParams {
+  tracking_number: string;
+  tracking_url: string;
+  recipient_name: string;
+  tracking_status: TrackingStatus;
+  image_url?: string;
+}
+
+export type PushParams = ReceiptParams | PackageParams;
+
+/** What the app keeps of an order: enough to address its pushes and those of its fulfillments. */
+export interface OrderFacts {
+  orderGid: string;
+  name: string;
+  customerGid: string | null;
+  email: string | null;
+  phone: string | null;
+  /** A Messenger PSID the order carries (note attribute `joinchat_psid`). */
+  psid: string | null;
+  recipientName: string | null;
+  orderStatusUrl: string | null;
+  financialStatus: string | null;
+  test: boolean;
+  cancelled: boolean;
+  /** Unix milliseconds of `created_at`. */
+  createdAtMs: number;
+}
+
+/** A planned receipt: the params, and for each element the product whose image may be looked up. */
+export interface PlannedReceipt {
+  params: ReceiptParams;
+  productGids: (string | null)[];
+}
+
+export interface FulfillmentFacts {
+  fulfillmentGid: string;
+  orderGid: string | null;
+  /** The mapped status, or null when Shopify sent a shipment status we do not push. */
+  trackingStatus: TrackingStatus | null;
+  /** What Shopify sent (`status` / `shipment_status`), for the skip reason of an unknown one. */
+  shipmentStatus: string | null;
+  fulfillmentStatus: string | null;
+  /** Unix milliseconds of `updated_at` (else `created_at`). */
+  updatedAtMs: number;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+  destinationName: string | null;
+  email: string | null;
+  phone: string | null;
+  firstProductGid: string | null;
+}

@@ -1,0 +1,6 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { handleWebhookRoute } from "../webhooks/remix-route.server";
+
+// POST /webhooks/customers/redact. In production the lean path in front of Remix answers first (app/server).
+export const action = ({ request }: ActionFunctionArgs) => handleWebhookRoute(request, "customers/redact");
+export const loader = ({ request }: LoaderFunctionArgs) => handleWebhookRoute(request, "customers/redact");

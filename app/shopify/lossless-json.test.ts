@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import { readSharedFixture, sharedFixturesAvailable, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
+import { buildOrderJson, CUSTOMER_ID, ORDER_ID, PRODUCT_ID } from "../../test/fixtures/orders";
+import { parseJsonLossless } from "./lossless-json";
+
+describe("parseJsonLossless", () => {
+  it("parses like JSON.parse when there is no long integer", () => {
+    const text = '{"a":1,"b":[true,false,null],"c":"x","d":-2.5e3,"e":{"f":123456789012345}}';
+    expect(parseJsonLossless(text)).toEqual(JSON.parse(text));
+  });
+
+  it("keeps integers of 16+ digits exact, as strings", () => {
+    expect(parseJsonLossless('{"id":820982911946154508}')).toEqual({ id: "820982911946154508" });
+    expect(parseJsonLossless("[9007199254740993, 1234567890123456]")).toEqual([
+      "9007199254740993",
+      "1234567890123456",
+    ]);
+    expect(parseJsonLossless("-12345678901234567890")).toBe("-12345678901234567890");
+  });
+
+  it("leaves 15-digit integers as numbers", () => {
+    expect(parseJsonLossless('{"id":999999999999999,"l":"1234567890123456"}')).toEqual({
+      id: 999999999999999,
+      l: "1234567890123456",
+    });
+  });
+
+  it("handles whitespace around long integers in every value position", () => {
+    const text = '{ "a" : 1234567890123456789 ,\n"b":[ 1234567890123456789\t]\r\n, "c": 1234567890123456789 }';
+    expect(parseJsonLossless(text)).toEqual({
+      a: "1234567890123456789",
+      b: ["1234567890123456789"],
+      c: "1234567890123456789",
+    });
+  });
+
+  it("does not touch digits inside strings, including after escaped quotes and backslashes", () => {
+    const text = String.raw`{"s":"x\"1234567890123456789\"","t":"\\","n":1234567890123456789,"u":"a\\\"12345678901234567"}`;
+    expect(parseJsonLossless(text)).toEqual({
+      s: 'x"1234567890123456789"',
+      t: "\\",
+      n: "1234567890123456789",
+      u: 'a\\"12345678901234567',
+    });
+  });
+
+  it("does not touch decimals or exponents", () => {
+    const parsed = parseJsonLossless(
+      '{"a":1234567890123456789.5,"b":1234567890123456789e2,"c":0.12345678901234567,"d":1E+20,"e":12345678901234567E-3}',
+    );
+    // Numbers as JSON.parse reads them (rounded: that is what decimals and exponents mean).
+    expect(parsed).toEqual({
+      a: Number("1234567890123456789.5"),
+      b: Number("1234567890123456789e2"),
+      c: Number("0.12345678901234567"),
+      d: 1e20,
+      e: Number("12345678901234567E-3"),
+    });
+  });
+
+  it("keeps unicode, emoji and escapes in strings", () => {
+    const text = '{"t":"שלום 😀 <b>x</b> \\u00e9 \'; DROP TABLE orders;--","id":12345678901234567890}';
+    expect(parseJsonLossless(text)).toEqual({
+      t: "שלום 😀 <b>x</b> é '; DROP TABLE orders;--",
+      id: "12345678901234567890",
+    });
+  });
+
+  it.each([
+    ["empty text", ""],
+    ["truncated object", '{"id":1234567890123456789'],
+    ["long integer as a key", "{1234567890123456789: 1}"],
+    ["leading zero", '{"id":01234567890123456789}'],
+    ["trailing dot", '{"id":1234567890123456789.}'],
+    ["dangling exponent", '{"id":1234567890123456789e}'],
+    ["missing comma", '{"a":1234567890123456789 "b":1}'],
+    ["unterminated string", '{"a":"1234567890123456789}'],
+    ["trailing comma", '{"a":1234567890123456789,}'],
+    ["single quotes", "{'a':1}"],
+  ])("throws SyntaxError on malformed JSON (%s)", (_label, text) => {
+    expect(() => parseJsonLossless(text)).toThrow(SyntaxError);
+  });
+
+  it("writes the builders' big ids exactly", () => {
+    const parsed = parseJsonLossless(buildOrderJson()) as {
+      id: string;
+      customer: { id: string };
+      line_items: { product_id: string | number | null }[];
+    };
+    expect(parsed.id).toBe(String(ORDER_ID));
+    expect(parsed.customer.id).toBe(String(CUSTOMER_ID));
+    expect(parsed.line_items.map((item) => item.product_id)).toEqual([String(PRODUCT_ID), 632910392, null]);
+    // JSON.parse would have rounded the same text.
+    expect(String((JSON.parse(buildOrderJson()) as { id: number }).id)).not.toBe(String(ORDER_ID));
+  });
+
+  it("is fast on a 15 KB body", () => {
+    const text = buildOrderJson({}, 2).padEnd(15_000, " ");
+    expect(text.length).toBeGreaterThanOrEqual(15_000);
+    const rounds = 200;
+    const started = performance.now();
+    for (let i = 0; i < rounds; i++) parseJsonLossless(text);
+    const perParseMs = (performance.now() - started) / rounds;
+    expect(perParseMs).toBeLessThan(5);
+  });
+
+  it("survives an adversarial unterminated string quickly", () => {
+    const text = `{"a":1234567890123456789,"b":"${"\\\\x".repeat(20_000)}`;
+    const started = performance.now();
+    expect(() => parseJsonLossless(text)).toThrow(SyntaxError);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe.skipIf(skipSharedFixtures)("parseJsonLossless on Shopify's sample payloads", () => {
+  it.each([
+    "orders_create.json",
+    "orders_paid.json",
+    "orders_cancelled.json",
+    "fulfillments_create.json",
+    "fulfillments_update.json",
+    "fulfillment_events_create.json",
+    "customers_redact.json",
+    "customers_data_request.json",
+    "shop_redact.json",
+    "app_scopes_update.json",
+    "app_uninstalled.json",
+  ])("%s parses to what JSON.parse gives, long ids as exact strings", (file) => {
+    const text = readSharedFixture(file);
+    const lossless = parseJsonLossless(text);
+    const plain: unknown = JSON.parse(text);
+    // Same structure; where the values differ, lossless holds the digits of the text.
+    const longIds = [...text.matchAll(/:\s*(\d{16,})\s*[,}\]]/g)].map((m) => m[1]);
+    const normalized = JSON.parse(JSON.stringify(lossless), (_key, value: unknown) =>
+      typeof value === "string" && longIds.includes(value) ? Number(value) : value,
+    );
+    expect(normalized).toEqual(plain);
+  });
+
+  it("keeps the order id's digits as written", () => {
+    const order = parseJsonLossless(readSharedFixture("orders_create.json")) as Record<string, unknown>;
+    expect(order.id).toBe("820982911946154500");
+    expect((order.customer as Record<string, unknown>).id).toBe("115310627314723950");
+    expect(order.total_weight).toBe(0);
+    expect(order.total_price).toBe("404.95");
+  });
+});
+
+describe("shared fixtures under CI", () => {
+  it.runIf(process.env.CI === "true")("are present (tests must not silently skip)", () => {
+    expect(sharedFixturesAvailable).toBe(true);
+  });
+});

@@ -1,0 +1,21 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+
+// Once per test run: a database migrated by the real migrations (each test copies it), and the production
+// build that the end-to-end tests start (scripts/test.mjs builds it fresh; a bare `npx vitest` builds if missing).
+export const TEMPLATE_DB = path.resolve("test/.tmp/template.sqlite");
+
+export default function setup() {
+  mkdirSync(path.dirname(TEMPLATE_DB), { recursive: true });
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(TEMPLATE_DB + suffix, { force: true });
+  const prisma = path.join("node_modules", "prisma", "build", "index.js");
+  const env = { ...process.env, DATABASE_URL: `file:${TEMPLATE_DB}`, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+  if (!existsSync(path.join("node_modules", ".prisma", "client", "default.js"))) {
+    execFileSync(process.execPath, [prisma, "generate"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  execFileSync(process.execPath, [prisma, "migrate", "deploy"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  if (!existsSync(path.resolve("build/server/index.js"))) {
+    execFileSync(process.execPath, [path.join("node_modules", "@remix-run", "dev", "dist", "cli.js"), "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
+  }
+}
