@@ -141,6 +141,7 @@ describe("extractFulfillmentFacts", () => {
   it("reads the default fulfillment", () => {
     expect(extractFulfillmentFacts(buildFulfillment(), "fulfillments/create")).toEqual({
       fulfillmentGid: FULFILLMENT_GID,
+      name: "#1001.1",
       orderGid: ORDER_GID,
       trackingStatus: "shipped",
       shipmentStatus: null,
@@ -249,6 +250,7 @@ describe.skipIf(skipSharedFixtures)("extractFulfillmentFacts on Shopify's sample
     const f = FulfillmentPayloadSchema.parse(parseJsonLossless(readSharedFixture(file)));
     expect(extractFulfillmentFacts(f, topic)).toEqual({
       fulfillmentGid: "gid://shopify/Fulfillment/123456",
+      name: "#9999.1",
       // The sample's order_id text is already rounded (its order's gid ends in 508); the parser
       // keeps the digits as written.
       orderGid: "gid://shopify/Order/820982911946154500",

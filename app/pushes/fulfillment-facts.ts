@@ -97,6 +97,7 @@ export function extractFulfillmentFacts(f: FulfillmentPayload, topic: Fulfillmen
     textOrNull([textOrNull(destination?.first_name), textOrNull(destination?.last_name)].filter(Boolean).join(" "));
   return {
     fulfillmentGid: f.admin_graphql_api_id,
+    name: textOrNull(f.name),
     orderGid: toGid("Order", f.order_id),
     trackingStatus: mapTrackingStatus(f.status, f.shipment_status),
     shipmentStatus: textOrNull(f.shipment_status),

@@ -34,9 +34,18 @@ describe("planPackageParams", () => {
     expect(planPackageParams(facts(), "shipped", fallback)).not.toHaveProperty("image_url");
   });
 
-  it("sends an empty tracking number when there is none", () => {
+  it("names a parcel without tracking number by its fulfillment (JoinChat needs one)", () => {
     const params = planPackageParams(
       facts({ tracking_number: null, tracking_numbers: [] }),
+      "shipped",
+      fallback,
+    );
+    expect(params.tracking_number).toBe("#1001.1");
+  });
+
+  it("sends an empty tracking number only when the fulfillment has neither number nor name", () => {
+    const params = planPackageParams(
+      facts({ tracking_number: null, tracking_numbers: [], name: null }),
       "shipped",
       fallback,
     );

@@ -19,7 +19,8 @@ export function planPackageParams(
   fallback: PackageFallback,
 ): PackageParams {
   return {
-    tracking_number: text(facts.trackingNumber),
+    // JoinChat needs a tracking number; a parcel without one (local delivery) goes by its fulfillment's name.
+    tracking_number: text(facts.trackingNumber) || text(facts.name),
     tracking_url: text(facts.trackingUrl) || text(fallback.orderStatusUrl),
     recipient_name: text(facts.destinationName) || text(fallback.recipientName) || "Customer",
     tracking_status: status,

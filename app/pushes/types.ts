@@ -99,6 +99,8 @@ export interface PlannedReceipt {
 
 export interface FulfillmentFacts {
   fulfillmentGid: string;
+  /** Shopify's name of the fulfillment, e.g. `#1001.1`. */
+  name: string | null;
   orderGid: string | null;
   /** The mapped status, or null when Shopify sent a shipment status we do not push. */
   trackingStatus: TrackingStatus | null;

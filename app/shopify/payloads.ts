@@ -156,6 +156,7 @@ const FulfillmentLineItemSchema = z.object({
 /** fulfillments/create and fulfillments/update. */
 export const FulfillmentPayloadSchema = z.object({
   admin_graphql_api_id: gidSchema("Fulfillment"),
+  name: z.string().nullish(),
   id: IdSchema.nullish(),
   order_id: IdSchema.nullish(),
   status: z.string().nullish(),
