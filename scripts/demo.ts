@@ -1,0 +1,137 @@
+// npm run demo: the app's main job on its embedded default, with nothing but this machine.
+// Migrates a fresh SQLite database, builds and starts the production server (with its delivery worker),
+// starts the JoinChat sandbox, links a demo shop, sends correctly signed Shopify webhooks for an unpaid order,
+// its payment, a fulfillment and its delivery, prints every push JoinChat received and the delivery log.
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runCli } from "../app/cli/main";
+import { signShopifyWebhook } from "../app/webhooks/sign-webhook";
+import { buildFulfillmentJson } from "../test/fixtures/fulfillments";
+import { buildOrderJson } from "../test/fixtures/orders";
+import { startJoinChatSandbox } from "../test/sandbox/joinchat-sandbox";
+
+const SHOP = "demo-shop.myshopify.com";
+const PAGE_ID = "407898491811542";
+const say = (line = "") => process.stdout.write(`${line}\n`);
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "joinchat-demo-"));
+  const shopSecret = randomBytes(18).toString("base64url");
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: "production",
+    DATABASE_URL: `file:${path.join(dir, "demo.sqlite")}`,
+    SHOPIFY_API_KEY: "demo-api-key",
+    SHOPIFY_API_SECRET: randomBytes(24).toString("hex"),
+    SHOPIFY_APP_URL: "https://joinchat-push.example.com",
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    JOINCHAT_API_SECRET: randomBytes(18).toString("base64url"),
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+  };
+
+  say("1. Migrating a fresh SQLite database and building the production server...");
+  execFileSync(process.execPath, ["scripts/setup.mjs", "--quiet"], { env, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [path.join("node_modules", "@remix-run", "dev", "dist", "cli.js"), "vite:build"], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+
+  const sandbox = await startJoinChatSandbox({ port: 0, defaultSecret: env.JOINCHAT_API_SECRET, secrets: { [SHOP]: shopSecret } });
+  env.JOINCHAT_API_URL = sandbox.url;
+  say(`2. JoinChat sandbox listening at ${sandbox.url}`);
+
+  env.LOG_LEVEL = "info";
+  const app = spawn(process.execPath, ["server.mjs"], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buffer = "";
+    const timer = setTimeout(() => reject(new Error("the app did not start within 30 s")), 30_000);
+    app.once("exit", (code) => reject(new Error(`the app exited with ${code}`)));
+    app.stdout!.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = /"msg":"app listening","port":(\d+)/.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  app.stdout!.resume();
+  say(`3. App listening on http://127.0.0.1:${port} (SQLite, in-process delivery worker)`);
+
+  try {
+    const out: string[] = [];
+    const code = await runCli(["shop", "configure", "--shop", SHOP, "--page-id", PAGE_ID, "--secret", shopSecret], {
+      out: (l) => out.push(l),
+      env,
+    });
+    if (code !== 0) throw new Error(out.join("\n"));
+    say(`4. Linked ${SHOP} to Facebook page ${PAGE_ID} with its own JoinChat API secret`);
+
+    const order = { financial_status: "pending", payment_gateway_names: ["bank_deposit"] };
+    const deliveries: [string, string][] = [
+      ["orders/create", buildOrderJson(order)],
+      ["orders/paid", buildOrderJson({ financial_status: "paid", payment_gateway_names: ["bank_deposit"] })],
+      ["fulfillments/create", buildFulfillmentJson({})],
+      ["fulfillments/update", buildFulfillmentJson({ shipment_status: "delivered", updated_at: "2026-11-03T10:00:00-05:00" })],
+    ];
+    say("5. Sending signed Shopify webhooks:");
+    for (const [topic, body] of deliveries) {
+      const res = await fetch(`http://127.0.0.1:${port}/webhooks/${topic}`, {
+        method: "POST",
+        headers: signShopifyWebhook({ body, secret: env.SHOPIFY_API_SECRET, topic, shop: SHOP, webhookId: randomUUID() }),
+        body,
+      });
+      say(`   ${topic.padEnd(20)} -> ${res.status} ${await res.text()}`);
+      // Give each push its moment, as a buyer would see them one after the other.
+      const expected = sandbox.received.length + 1;
+      await waitFor(() => sandbox.received.length >= expected, 10_000);
+    }
+
+    say();
+    say(`6. JoinChat received ${sandbox.received.length} pushes:`);
+    for (const push of sandbox.received) {
+      say();
+      say(`   ${push.topic}  page ${push.pageId}  recipient ${JSON.stringify(push.recipient)}  Idempotency-Key ${push.idempotencyKey}`);
+      say(
+        JSON.stringify(push.params, null, 2)
+          .split("\n")
+          .map((l) => `     ${l}`)
+          .join("\n"),
+      );
+    }
+    say();
+    say("7. The delivery log (npm run cli -- pushes list --shop demo-shop.myshopify.com):");
+    await runCli(["pushes", "list", "--shop", SHOP], { out: (l) => say(`   ${l}`), env });
+    const stats = sandbox.stats();
+    if (sandbox.received.length !== 4 || stats.doubledBusinessKeys.length > 0) {
+      throw new Error(`expected 4 pushes, none doubled; got ${sandbox.received.length}, doubled ${stats.doubledBusinessKeys.join(", ")}`);
+    }
+    say();
+    say("Done: an unpaid reminder, a receipt, and two shipping updates, each signed and sent once.");
+  } finally {
+    app.kill("SIGTERM");
+    await new Promise((resolve) => app.once("exit", resolve));
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("timed out waiting for JoinChat to receive the push");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`demo failed: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
