@@ -7,26 +7,44 @@ const flag = z
   .enum(["1", "0", "true", "false", "on", "off", "yes", "no"])
   .transform((v) => v === "1" || v === "true" || v === "on" || v === "yes");
 
-const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const positiveInt = (fallback: number) =>
+  z.coerce
+    .number({ invalid_type_error: "must be a positive whole number" })
+    .int("must be a positive whole number")
+    .positive("must be a positive whole number")
+    .default(fallback);
 
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
-  SHOPIFY_API_KEY: z.string().min(1, "is required: the app's client id from the Partner Dashboard"),
-  SHOPIFY_API_SECRET: z.string().min(1, "is required: the app's client secret, which signs Shopify's webhooks"),
-  SHOPIFY_APP_URL: z.string().url("must be the app's public https URL, e.g. https://joinchat-push.example.com"),
+  SHOPIFY_API_KEY: z
+    .string({ required_error: "is required: the app's client id from the Partner Dashboard" })
+    .min(1, "is required: the app's client id from the Partner Dashboard"),
+  SHOPIFY_API_SECRET: z
+    .string({ required_error: "is required: the app's client secret, which signs Shopify's webhooks" })
+    .min(1, "is required: the app's client secret, which signs Shopify's webhooks"),
+  SHOPIFY_APP_URL: z
+    .string({ required_error: "is required: the app's public https URL, e.g. https://joinchat-push.example.com" })
+    .url("must be the app's public https URL, e.g. https://joinchat-push.example.com"),
   SCOPES: z
     .string()
     .default("read_orders,read_fulfillments,read_products")
     .refine((s) => /^[a-z_]+(,[a-z_]+)*$/.test(s), "must be a comma-separated list of access scopes"),
   HOST: z.string().default("0.0.0.0"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z.coerce
+    .number({ invalid_type_error: "must be a TCP port number from 0 to 65535" })
+    .int("must be a TCP port number from 0 to 65535")
+    .min(0, "must be a TCP port number from 0 to 65535")
+    .max(65535, "must be a TCP port number from 0 to 65535")
+    .default(3000),
   DATABASE_URL: z
     .string()
     .optional()
     .transform((v) => resolveDatabaseUrl(v))
     .refine((v) => databaseKindOf(v) !== null, "must be a file: URL (SQLite) or a postgres:// URL"),
   SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
-  JOINCHAT_API_URL: z.string().url("must be the URL of JoinChat's push endpoint"),
+  JOINCHAT_API_URL: z
+    .string({ required_error: "is required: the URL of JoinChat's push endpoint" })
+    .url("must be the URL of JoinChat's push endpoint"),
   JOINCHAT_API_SECRET: z.string().min(1).optional(),
   JOINCHAT_TIMEOUT_MS: positiveInt(10_000),
   ENCRYPTION_KEY: z

@@ -40,7 +40,7 @@ export function setLogLevel(level: Level | "silent"): void {
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>) {
   if (RANK[level] < threshold) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...(clean(fields ?? {}) as object) });
+  const line = JSON.stringify({ time: new Date().toISOString(), level, msg: maskPersonalData(msg), ...(clean(fields ?? {}) as object) });
   (level === "error" || level === "warn" ? process.stderr : process.stdout).write(line + "\n");
 }
 

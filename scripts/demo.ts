@@ -20,7 +20,7 @@ const say = (line = "") => process.stdout.write(`${line}\n`);
 async function main() {
   const dir = mkdtempSync(path.join(os.tmpdir(), "joinchat-demo-"));
   const shopSecret = randomBytes(18).toString("base64url");
-  const env: Record<string, string> = {
+  const env: NodeJS.ProcessEnv & Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: "production",
     DATABASE_URL: `file:${path.join(dir, "demo.sqlite")}`,

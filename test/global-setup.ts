@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 
 // Once per test run: a database migrated by the real migrations (each test copies it), and the production
@@ -8,13 +8,18 @@ export const TEMPLATE_DB = path.resolve("test/.tmp/template.sqlite");
 
 export default function setup() {
   mkdirSync(path.dirname(TEMPLATE_DB), { recursive: true });
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(TEMPLATE_DB + suffix, { force: true });
+  // Migrated aside and renamed into place: a run starting meanwhile (another terminal) never finds the
+  // template missing or half-migrated while its tests copy it.
+  const fresh = `${TEMPLATE_DB}.${process.pid}.tmp`;
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(fresh + suffix, { force: true });
   const prisma = path.join("node_modules", "prisma", "build", "index.js");
-  const env = { ...process.env, DATABASE_URL: `file:${TEMPLATE_DB}`, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+  const env = { ...process.env, DATABASE_URL: `file:${fresh}`, PRISMA_HIDE_UPDATE_MESSAGE: "1" };
   if (!existsSync(path.join("node_modules", ".prisma", "client", "default.js"))) {
     execFileSync(process.execPath, [prisma, "generate"], { env, stdio: ["ignore", "ignore", "inherit"] });
   }
   execFileSync(process.execPath, [prisma, "migrate", "deploy"], { env, stdio: ["ignore", "ignore", "pipe"] });
+  for (const suffix of ["-wal", "-shm"]) rmSync(fresh + suffix, { force: true });
+  renameSync(fresh, TEMPLATE_DB);
   if (!existsSync(path.resolve("build/server/index.js"))) {
     execFileSync(process.execPath, [path.join("node_modules", "@remix-run", "dev", "dist", "cli.js"), "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
   }

@@ -17,6 +17,13 @@ import { WEBHOOK_TOPICS, isWebhookTopic } from "../webhooks/topics";
 
 export class CliError extends Error {
   name = "CliError";
+  /** 2: the input was refused; 1: the command ran and failed (the app unreachable or answering an error). */
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 2,
+  ) {
+    super(message);
+  }
 }
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -250,11 +257,11 @@ async function webhookSend(io: CliIo, argv: string[]) {
     headers: signShopifyWebhook({ body, secret, topic: values.topic, shop, webhookId, apiVersion: values["api-version"] }),
     body,
   }).catch((error: Error) => {
-    throw new CliError(`cannot reach ${target}: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+    throw new CliError(`cannot reach ${target}: ${(error.cause as Error | undefined)?.message ?? error.message}`, 1);
   });
   const answer = await res.text();
   io.out(`${res.status} ${answer}`);
-  if (!res.ok) throw new CliError(`the app answered ${res.status}`);
+  if (!res.ok) throw new CliError(`the app answered ${res.status}`, 1);
 }
 
 const COMMANDS: Record<string, (io: CliIo, argv: string[]) => Promise<void>> = {
@@ -265,6 +272,26 @@ const COMMANDS: Record<string, (io: CliIo, argv: string[]) => Promise<void>> = {
   "pushes retry": pushesRetry,
   "webhook send": webhookSend,
 };
+
+/** The settings' field names as the flags that set them, so an error points at what to type. */
+const FLAGS: Record<string, string> = {
+  shop: "--shop",
+  pageId: "--page-id",
+  secret: "--secret",
+  receiptEnabled: "--receipt",
+  unpaidEnabled: "--unpaid",
+  packageEnabled: "--package",
+  unpaidDelayMinutes: "--unpaid-delay",
+  recipientPreference: "--recipient-preference",
+  testOrdersEnabled: "--test-orders",
+  paused: "--paused",
+  packageStatuses: "--package-statuses",
+};
+
+function flagOf(field: string): string {
+  const [name, ...rest] = field.split(".");
+  return FLAGS[name] ? [FLAGS[name], ...rest].join(".") : field;
+}
 
 /** Runs one command; returns the exit code (0 done, 2 refused input, 1 failure). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -279,13 +306,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof SettingsError) {
-      for (const [field, message] of Object.entries(error.fieldErrors)) io.out(`error: ${field} ${message}`);
+      for (const [field, message] of Object.entries(error.fieldErrors)) io.out(`error: ${flagOf(field)} ${message}`);
       io.out("Nothing was saved.");
       return 2;
     }
     if (error instanceof CliError || error instanceof PushActionError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       io.out(`error: ${(error as Error).message}`);
-      return 2;
+      return error instanceof CliError ? error.exitCode : 2;
     }
     io.out(`error: ${(error as Error).message}`);
     return 1;

@@ -1,0 +1,601 @@
+// Durable delivery (issue 2, point 7) against the real JoinChat sandbox: deliverPush and the
+// DeliveryWorker over a migrated SQLite database. A recording pass-through in front of the sandbox keeps
+// every request as it went over the wire; a stand-in serves the Admin API lookups over real HTTP.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { deliverPush, type DeliveryDeps } from "../../app/delivery/deliver.server";
+import { claimDuePushes, getPush, nextDueAt, releaseStalledPushes, type PushRow } from "../../app/delivery/outbox.server";
+import type { RetryPolicy } from "../../app/delivery/retry-policy";
+import { DeliveryWorker } from "../../app/delivery/worker.server";
+import { verifySignature } from "../../app/joinchat/sign";
+import { createAdminApi } from "../../app/shopify/admin-api.server";
+import { SHOPIFY_API_VERSION } from "../../app/shopify/api-version";
+import { buildFulfillmentJson } from "../fixtures/fulfillments";
+import { buildOrderJson, CUSTOMER_GID, ORDER_GID, PRODUCT_GID, PSID, SMALL_PRODUCT_ID } from "../fixtures/orders";
+import { recipientIdOf, startJoinChatSandbox, type JoinChatSandbox } from "../sandbox/joinchat-sandbox";
+import {
+  bigId,
+  createHarness,
+  insertSession,
+  OTHER_SHOP,
+  PAGE_ID,
+  SHOP,
+  startAdminApiStandIn,
+  startRecordingProxy,
+  waitFor,
+  type AdminApiStandIn,
+  type Harness,
+  type RecordingProxy,
+} from "./support";
+
+const DEFAULT_SECRET = "joinchat-default-secret";
+const SHOP_SECRET = "shop-own-joinchat-secret";
+const LEASE_MS = 60_000;
+const POLICY: RetryPolicy = { baseMs: 1_000, capMs: 60_000, maxAgeMs: 3_600_000 };
+
+let sandbox: JoinChatSandbox;
+let proxy: RecordingProxy;
+let h: Harness;
+
+beforeAll(async () => {
+  sandbox = await startJoinChatSandbox({ port: 0, defaultSecret: DEFAULT_SECRET });
+  sandbox.setSecret(SHOP, SHOP_SECRET);
+  proxy = await startRecordingProxy(sandbox.url);
+});
+afterAll(async () => {
+  await proxy.close();
+  await sandbox.close();
+});
+beforeEach(() => {
+  sandbox.reset();
+  proxy.requests.length = 0;
+  proxy.maxInFlight = 0;
+  h = createHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+function depsOf(overrides: Partial<DeliveryDeps> = {}, admin?: { origin: string; timeoutMs?: number }): DeliveryDeps {
+  return {
+    db: h.db,
+    box: h.box,
+    // No session row: the Admin API is never called unless a test inserts one.
+    adminApi: createAdminApi({ sql: h.db, apiVersion: SHOPIFY_API_VERSION, timeoutMs: admin?.timeoutMs ?? 300, origin: admin?.origin ?? "http://127.0.0.1:9" }),
+    joinchatUrl: proxy.url,
+    defaultSecret: DEFAULT_SECRET,
+    timeoutMs: 5_000,
+    policy: POLICY,
+    now: () => h.clock.now,
+    ...overrides,
+  };
+}
+
+async function claim(limit = 100): Promise<PushRow[]> {
+  return claimDuePushes(h.db, h.clock.now, limit, LEASE_MS);
+}
+
+async function claimOne(): Promise<PushRow> {
+  const rows = await claim();
+  expect(rows).toHaveLength(1);
+  return rows[0];
+}
+
+async function row(id: number): Promise<PushRow> {
+  return (await getPush(h.db, id))!;
+}
+
+interface AttemptRow {
+  push_id: number;
+  number: number;
+  started_at: number;
+  duration_ms: number;
+  http_status: number | null;
+  outcome: string;
+  answer: string | null;
+  error: string | null;
+}
+
+async function attempts(id: number): Promise<AttemptRow[]> {
+  return h.db.all<AttemptRow>("SELECT * FROM push_attempt WHERE push_id = ? ORDER BY number", [id]);
+}
+
+const linkedWithSecret = () => h.configure({ pageId: PAGE_ID, secret: SHOP_SECRET });
+
+describe("deliverPush: what goes over the wire", () => {
+  it("sends the JoinChat envelope, signed with the shop's own secret, under the push's Idempotency-Key", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    const push = await claimOne();
+    expect(await deliverPush(depsOf(), push)).toBe("delivered");
+
+    const stored = await row(push.id);
+    const envelope = JSON.parse(stored.body!);
+    expect(Object.keys(envelope)).toEqual(["request", "recipient", "params"]);
+    expect(envelope.request).toEqual({ page_id: PAGE_ID, topic: "Order/Receipt" });
+    expect(envelope.recipient).toEqual({ id: PSID });
+    expect(envelope.params).toEqual(JSON.parse(stored.params!));
+    expect(envelope.params).toMatchObject({ order_number: "#1001", currency: "EUR", summary: { total_cost: 381.58 } });
+
+    expect(proxy.requests).toHaveLength(1);
+    const wire = proxy.requests[0];
+    expect(wire.method).toBe("POST");
+    expect(wire.body).toBe(stored.body);
+    expect(wire.headers["content-type"]).toBe("application/json");
+    expect(wire.headers["x-shop-domain"]).toBe(SHOP);
+    expect(wire.headers["idempotency-key"]).toBe(stored.idempotency_key);
+    expect(verifySignature(wire.body, SHOP_SECRET, wire.headers["x-joinchat-signature"] as string)).toBe(true);
+    expect(verifySignature(wire.body, DEFAULT_SECRET, wire.headers["x-joinchat-signature"] as string)).toBe(false);
+    // The sandbox checked the same signature and recorded the push as JoinChat would.
+    expect(sandbox.received).toHaveLength(1);
+    const got = sandbox.received[0];
+    expect({ topic: got.topic, pageId: got.pageId, recipient: got.recipient, params: got.params, key: got.idempotencyKey }).toEqual({
+      topic: "Order/Receipt",
+      pageId: PAGE_ID,
+      recipient: { id: PSID },
+      params: envelope.params,
+      key: stored.idempotency_key,
+    });
+  });
+
+  it("signs with the default secret when the shop has none of its own", async () => {
+    await h.configure({ pageId: PAGE_ID }, OTHER_SHOP);
+    await h.send("orders/create", buildOrderJson(), { shop: OTHER_SHOP });
+    expect(await deliverPush(depsOf(), await claimOne())).toBe("delivered");
+    const wire = proxy.requests[0];
+    expect(verifySignature(wire.body, DEFAULT_SECRET, wire.headers["x-joinchat-signature"] as string)).toBe(true);
+  });
+
+  it("fails for good without any secret, and says which one to set", async () => {
+    await h.configure({ pageId: PAGE_ID }, OTHER_SHOP);
+    await h.send("orders/create", buildOrderJson(), { shop: OTHER_SHOP });
+    const push = await claimOne();
+    expect(await deliverPush(depsOf({ defaultSecret: null }), push)).toBe("failed");
+    expect((await row(push.id)).last_error).toMatch(/JOINCHAT_API_SECRET/);
+    expect(proxy.requests).toHaveLength(0);
+  });
+
+  it("keeps recipient_id of a delivered push (an email recipient gets JoinChat's PSID)", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson({ note_attributes: [] }));
+    const push = await claimOne();
+    expect(push.recipient_kind).toBe("email");
+    expect(await deliverPush(depsOf(), push)).toBe("delivered");
+    const stored = await row(push.id);
+    expect(stored).toMatchObject({ status: "delivered", recipient_id: recipientIdOf("email", "jon@example.com"), last_http_status: 200, attempts: 1 });
+    expect(Number(stored.delivered_at)).toBe(h.clock.now);
+    expect(JSON.parse(stored.body!).recipient).toEqual({ email: "jon@example.com" });
+  });
+});
+
+describe("deliverPush: JoinChat's answers", () => {
+  it("10010 Recipient not found fails for good after one attempt", async () => {
+    await linkedWithSecret();
+    sandbox.setKnownRecipients(["someone-else"]);
+    await h.send("orders/create", buildOrderJson());
+    const push = await claimOne();
+    expect(await deliverPush(depsOf(), push)).toBe("failed");
+    const stored = await row(push.id);
+    expect(stored).toMatchObject({ status: "failed", attempts: 1, last_http_status: 200 });
+    expect(stored.last_error).toBe("10010 Recipient not found");
+    h.clock.now += 7 * 86_400_000;
+    expect(await claim()).toEqual([]);
+    expect(await nextDueAt(h.db)).toBeNull();
+    const log = await attempts(push.id);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ number: 1, http_status: 200, outcome: "failed", error: "10010 Recipient not found" });
+    expect(JSON.parse(log[0].answer!)).toEqual({ success: false, errors: { code: 10010, msg: "Recipient not found" } });
+  });
+
+  it.each([400, 401, 403, 404])("HTTP %i fails for good with JoinChat's message", async (status) => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    sandbox.fail({ mode: "status", status });
+    const push = await claimOne();
+    expect(await deliverPush(depsOf(), push)).toBe("failed");
+    const stored = await row(push.id);
+    expect(stored).toMatchObject({ status: "failed", attempts: 1, last_http_status: status });
+    expect(stored.last_error).toBe(`${status} Injected fault: HTTP ${status}`);
+    h.clock.now += 86_400_000;
+    expect(await claim()).toEqual([]);
+  });
+
+  it("a wrong shop secret is JoinChat's 401 Invalid signature: failed, no retry", async () => {
+    await h.configure({ pageId: PAGE_ID, secret: "not-the-secret-joinchat-has" });
+    await h.send("orders/create", buildOrderJson());
+    const push = await claimOne();
+    expect(await deliverPush(depsOf(), push)).toBe("failed");
+    expect(await row(push.id)).toMatchObject({ status: "failed", last_http_status: 401, last_error: "401 Invalid signature" });
+  });
+
+  it("429 with Retry-After retries no sooner than JoinChat asked", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    sandbox.fail({ mode: "status", status: 429, retryAfterS: 120 });
+    const push = await claimOne();
+    const sentAt = h.clock.now;
+    expect(await deliverPush(depsOf(), push)).toBe("retrying");
+    const stored = await row(push.id);
+    expect(stored).toMatchObject({ status: "retrying", last_http_status: 429, locked_until: null });
+    expect(Number(stored.due_at)).toBeGreaterThanOrEqual(sentAt + 120_000);
+    expect(Number(stored.due_at)).toBeLessThanOrEqual(sentAt + 132_000);
+    // Not claimable before then.
+    h.clock.now = sentAt + 119_000;
+    expect(await claim()).toEqual([]);
+  });
+
+  it.each([
+    ["HTTP 503", { mode: "status", status: 503 } as const, /^HTTP 503/],
+    ["a timeout", { mode: "timeout" } as const, /timeout after 300 ms/],
+    ["a connection reset", { mode: "reset" } as const, /./],
+  ])("%s retries with exponential backoff, then delivers once JoinChat recovers, under one Idempotency-Key", async (_label, fault, message) => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    sandbox.fail({ ...fault, count: 2 });
+    const deps = depsOf({ timeoutMs: 300 });
+    const id = (await h.pushes())[0].id;
+
+    const waits: number[] = [];
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const push = await claimOne();
+      const sentAt = h.clock.now;
+      expect(await deliverPush(deps, push)).toBe("retrying");
+      const stored = await row(id);
+      expect(stored.last_error).toMatch(message);
+      const wait = Number(stored.due_at) - sentAt;
+      // base * 2^(n-1), with jitter between 50 % and 100 %.
+      const ceiling = POLICY.baseMs * 2 ** (attempt - 1);
+      expect(wait).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(wait).toBeLessThanOrEqual(ceiling);
+      waits.push(wait);
+      h.clock.now = sentAt + wait - 1;
+      expect(await claim(), "not due before its time").toEqual([]);
+      h.clock.now = sentAt + wait;
+    }
+    expect(await deliverPush(deps, await claimOne())).toBe("delivered");
+
+    const stored = await row(id);
+    expect(stored).toMatchObject({ status: "delivered", attempts: 3, last_error: null });
+    const log = await attempts(id);
+    expect(log.map((a) => [a.number, a.outcome])).toEqual([
+      [1, "retry"],
+      [2, "retry"],
+      [3, "delivered"],
+    ]);
+    // The same bytes under the same key on every attempt that reached the wire.
+    expect(proxy.requests.length).toBe(3);
+    expect(new Set(proxy.requests.map((r) => r.headers["idempotency-key"]))).toEqual(new Set([stored.idempotency_key]));
+    expect(new Set(proxy.requests.map((r) => r.body))).toEqual(new Set([stored.body]));
+    expect(sandbox.stats().accepted).toBe(1);
+  });
+
+  it("gives up once retries would pass the maximum age: failed, 'gave up'", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    sandbox.fail({ mode: "status", status: 503, count: 10 });
+    const deps = depsOf({ policy: { baseMs: 60_000, capMs: 300_000, maxAgeMs: 10 * 60_000 } });
+    const first = await claimOne();
+    const startedAt = h.clock.now;
+    expect(await deliverPush(deps, first)).toBe("retrying");
+    h.clock.now = startedAt + 9 * 60_000;
+    expect(await deliverPush(deps, await claimOne())).toBe("failed");
+    const stored = await row(first.id);
+    expect(stored.status).toBe("failed");
+    expect(stored.last_error).toMatch(/^HTTP 503.*gave up after 2 attempts/);
+    expect(stored.last_http_status).toBe(503);
+    expect(await attempts(first.id)).toHaveLength(2);
+    expect(await nextDueAt(h.db)).toBeNull();
+  });
+
+  it("records every attempt: number, time, HTTP status, answer, duration", async () => {
+    const slow = await startJoinChatSandbox({ port: 0, defaultSecret: DEFAULT_SECRET, delayMs: 60 });
+    try {
+      await h.configure({ pageId: PAGE_ID });
+      await h.send("orders/create", buildOrderJson());
+      slow.fail({ mode: "status", status: 502 });
+      const deps = depsOf({ joinchatUrl: slow.url });
+      const first = await claimOne();
+      const t1 = h.clock.now;
+      await deliverPush(deps, first);
+      h.clock.now = Number((await row(first.id)).due_at);
+      const t2 = h.clock.now;
+      await deliverPush(deps, await claimOne());
+      const log = await attempts(first.id);
+      expect(log).toHaveLength(2);
+      expect(log[0]).toMatchObject({ number: 1, http_status: 502, outcome: "retry", error: "HTTP 502: 502 Injected fault: HTTP 502" });
+      expect(Number(log[0].started_at)).toBe(t1);
+      expect(JSON.parse(log[0].answer!)).toEqual({ success: false, errors: { code: 502, msg: "Injected fault: HTTP 502" } });
+      expect(log[1]).toMatchObject({ number: 2, http_status: 200, outcome: "delivered", error: null });
+      expect(Number(log[1].started_at)).toBe(t2);
+      expect(JSON.parse(log[1].answer!)).toEqual({ success: true, recipient_id: PSID });
+      for (const a of log) {
+        expect(a.duration_ms).toBeGreaterThanOrEqual(50);
+        expect(a.duration_ms).toBeLessThan(5_000);
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe("deliverPush: decided again at send time", () => {
+  it("an unpaid reminder whose order was paid meanwhile is cancelled, not sent", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson({ financial_status: "pending" }));
+    const unpaid = await claimOne();
+    expect(unpaid.topic).toBe("Order/Unpaid");
+    // orders/paid arrives while the reminder is being sent: the intake cannot cancel a claimed push.
+    await h.send("orders/paid", buildOrderJson({ financial_status: "paid" }));
+    // And a late repeat of the pending orders/create (its own webhook id) must not make it unpaid again.
+    await h.send("orders/create", buildOrderJson({ financial_status: "pending" }));
+    expect(await deliverPush(depsOf(), unpaid)).toBe("cancelled");
+    expect(await row(unpaid.id)).toMatchObject({ status: "cancelled", attempts: 0, locked_until: null, reason: "order paid before the reminder went out" });
+    expect(proxy.requests).toHaveLength(0);
+    // The receipt goes.
+    const receipt = await claimOne();
+    expect(receipt.topic).toBe("Order/Receipt");
+    expect(await deliverPush(depsOf(), receipt)).toBe("delivered");
+    expect(sandbox.received.map((r) => r.topic)).toEqual(["Order/Receipt"]);
+  });
+
+  it("a paused shop's push is skipped at send time", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    await h.configure({ paused: true });
+    const push = await claimOne();
+    expect(await deliverPush(depsOf(), push)).toBe("skipped");
+    expect(await row(push.id)).toMatchObject({ status: "skipped", reason: "pushes paused", attempts: 0, body: null });
+    expect(proxy.requests).toHaveLength(0);
+  });
+
+  it("a push of a shop whose page was unlinked is skipped at send time", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    await h.configure({ pageId: null });
+    const push = await claimOne();
+    expect(await deliverPush(depsOf(), push)).toBe("skipped");
+    expect(await row(push.id)).toMatchObject({ status: "skipped", reason: "page not linked", attempts: 0 });
+    expect(proxy.requests).toHaveLength(0);
+  });
+
+  it("releaseStalledPushes puts back 'sending' rows whose lease ran out and records an interrupted attempt", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    const claimedAt = h.clock.now;
+    const push = await claimOne();
+    expect(push.status).toBe("sending");
+
+    expect(await releaseStalledPushes(h.db, claimedAt + LEASE_MS - 1)).toBe(0);
+    expect((await row(push.id)).status).toBe("sending");
+    h.clock.now = claimedAt + LEASE_MS + 1;
+    expect(await releaseStalledPushes(h.db, h.clock.now)).toBe(1);
+    expect(await row(push.id)).toMatchObject({ status: "retrying", locked_until: null, attempts: 1 });
+    expect(Number((await row(push.id)).due_at)).toBe(h.clock.now);
+    expect(await attempts(push.id)).toEqual([
+      expect.objectContaining({ number: 1, outcome: "interrupted", http_status: null, error: expect.stringMatching(/stopped/) }),
+    ]);
+
+    const again = await claimOne();
+    expect(again.attempts).toBe(2);
+    expect(again.idempotency_key).toBe(push.idempotency_key);
+    expect(await deliverPush(depsOf(), again)).toBe("delivered");
+    expect((await attempts(push.id)).map((a) => a.outcome)).toEqual(["interrupted", "delivered"]);
+  });
+
+  it("releaseStalledPushes with all=true (the only sender restarting) releases every 'sending' row", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    const push = await claimOne();
+    expect(await releaseStalledPushes(h.db, h.clock.now, true)).toBe(1);
+    expect((await row(push.id)).status).toBe("retrying");
+  });
+});
+
+describe("DeliveryWorker", () => {
+  function startWorker(deps: DeliveryDeps, options: { concurrency?: number; pollMs?: number } = {}) {
+    const worker = new DeliveryWorker({
+      concurrency: options.concurrency ?? 4,
+      pollMs: options.pollMs ?? 60_000,
+      deliver: (push) => deliverPush(deps, push),
+      source: {
+        claim: (limit) => claimDuePushes(h.db, Date.now(), limit, LEASE_MS),
+        nextDueAt: () => nextDueAt(h.db),
+        releaseStalled: () => releaseStalledPushes(h.db, Date.now()),
+      },
+    });
+    worker.start();
+    return worker;
+  }
+
+  const statusOf = async (id: number) => (await row(id)).status;
+
+  it("wakes on new work: a due push leaves at once, not at the next poll (pollMs 60 s)", async () => {
+    let worker: DeliveryWorker | null = null;
+    await h.close();
+    h = createHarness({ onPushesStored: (dueAt) => worker?.wake(dueAt) });
+    h.clock.now = Date.now();
+    await linkedWithSecret();
+    worker = startWorker(depsOf({ now: undefined }), { pollMs: 60_000 });
+    try {
+      // Let the first pump find nothing and set its 60 s timer.
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      const answer = await h.send("orders/create", buildOrderJson());
+      const id = answer.json.pushes![0];
+      await waitFor(async () => (await statusOf(id)) === "delivered", 2_000, "the push to be delivered");
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(sandbox.received).toHaveLength(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("retries on its own timer when JoinChat recovers, without waiting for the poll", async () => {
+    await linkedWithSecret();
+    sandbox.fail({ mode: "status", status: 503, count: 2 });
+    const answer = await h.send("orders/create", buildOrderJson());
+    const id = answer.json.pushes![0];
+    const worker = startWorker(depsOf({ now: undefined, policy: { baseMs: 100, capMs: 1_000, maxAgeMs: 60_000 } }), { pollMs: 60_000 });
+    try {
+      await waitFor(async () => (await statusOf(id)) === "delivered", 3_000, "the push to be delivered");
+      expect((await attempts(id)).map((a) => [a.number, a.http_status])).toEqual([
+        [1, 503],
+        [2, 503],
+        [3, 200],
+      ]);
+      expect(sandbox.stats().accepted).toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it("never has more than `concurrency` deliveries in flight", async () => {
+    const slow = await startJoinChatSandbox({ port: 0, defaultSecret: DEFAULT_SECRET, delayMs: 150 });
+    const counting = await startRecordingProxy(slow.url);
+    try {
+      await h.configure({ pageId: PAGE_ID });
+      const ids: number[] = [];
+      for (let n = 0; n < 12; n++) {
+        const id = bigId(n);
+        const answer = await h.send("orders/create", buildOrderJson({ id, admin_graphql_api_id: `gid://shopify/Order/${id}`, name: `#${3000 + n}` }));
+        ids.push(answer.json.pushes![0]);
+      }
+      const worker = startWorker(depsOf({ now: undefined, joinchatUrl: counting.url }), { concurrency: 3 });
+      let maxActive = 0;
+      const sampler = setInterval(() => (maxActive = Math.max(maxActive, worker.activeDeliveries)), 5);
+      try {
+        await waitFor(async () => {
+          const rows = await h.db.all<{ n: number }>("SELECT COUNT(*) AS n FROM push WHERE status = 'delivered'");
+          return Number(rows[0].n) === ids.length;
+        }, 10_000, "every push to be delivered");
+      } finally {
+        clearInterval(sampler);
+        await worker.stop();
+      }
+      expect(counting.requests).toHaveLength(12);
+      expect(counting.maxInFlight).toBe(3);
+      expect(maxActive).toBeLessThanOrEqual(3);
+      expect(slow.stats().accepted).toBe(12);
+    } finally {
+      await counting.close();
+      await slow.close();
+    }
+  });
+});
+
+describe("Admin API lookups at delivery", () => {
+  let admin: AdminApiStandIn;
+  const IMAGE_1 = "https://cdn.shopify.com/s/files/aviator.png";
+  const IMAGE_2 = "https://cdn.shopify.com/s/files/lounger.png";
+  const SMALL_PRODUCT_GID = `gid://shopify/Product/${SMALL_PRODUCT_ID}`;
+
+  beforeEach(async () => {
+    admin = await startAdminApiStandIn();
+    admin.images.set(PRODUCT_GID, IMAGE_1);
+    admin.images.set(SMALL_PRODUCT_GID, IMAGE_2);
+  });
+  afterEach(async () => {
+    await admin.close();
+  });
+
+  it("puts product images into elements[].image_url and caches them: a second push makes no second call", async () => {
+    await linkedWithSecret();
+    await insertSession(h.db, SHOP, { accessToken: "shpat_standin" });
+    const deps = depsOf({}, { origin: admin.origin });
+    await h.send("orders/create", buildOrderJson());
+    expect(await deliverPush(deps, await claimOne())).toBe("delivered");
+
+    const elements = sandbox.received[0].params.elements as { title: string; image_url?: string }[];
+    expect(elements.map((e) => [e.title, e.image_url])).toEqual([
+      ["Aviator sunglasses", IMAGE_1],
+      ["Mid-century lounger", IMAGE_2],
+      ["Gift wrap", undefined],
+    ]);
+    expect(admin.calls.filter((c) => c.operation === "ProductImages")).toHaveLength(1);
+    expect(admin.calls[0]).toMatchObject({ token: "shpat_standin", path: `/admin/api/${SHOPIFY_API_VERSION}/graphql.json` });
+    expect(new Set(admin.calls[0].variables.ids as string[])).toEqual(new Set([PRODUCT_GID, SMALL_PRODUCT_GID]));
+    const cached = await h.db.all<{ product_gid: string; url: string }>("SELECT product_gid, url FROM product_image WHERE shop = ? ORDER BY url", [SHOP]);
+    expect(cached).toEqual([
+      { product_gid: PRODUCT_GID, url: IMAGE_1 },
+      { product_gid: SMALL_PRODUCT_GID, url: IMAGE_2 },
+    ]);
+
+    const id = bigId(1);
+    await h.send("orders/create", buildOrderJson({ id, admin_graphql_api_id: `gid://shopify/Order/${id}`, name: "#1002" }));
+    expect(await deliverPush(deps, await claimOne())).toBe("delivered");
+    expect(admin.calls.filter((c) => c.operation === "ProductImages")).toHaveLength(1);
+    expect(sandbox.received[1].params.elements[0].image_url).toBe(IMAGE_1);
+  });
+
+  it("gives a package/update the thumbnail of its first item", async () => {
+    await linkedWithSecret();
+    await insertSession(h.db, SHOP);
+    await h.send("orders/create", buildOrderJson());
+    await h.send("fulfillments/create", buildFulfillmentJson());
+    const deps = depsOf({}, { origin: admin.origin });
+    for (const push of await claim()) expect(await deliverPush(deps, push)).toBe("delivered");
+    const pkg = sandbox.received.find((r) => r.topic === "package/update")!;
+    expect(pkg.params.image_url).toBe(IMAGE_1);
+  });
+
+  it("a customer metafield PSID upgrades an email recipient", async () => {
+    await linkedWithSecret();
+    await insertSession(h.db, SHOP);
+    admin.customerPsids.set(CUSTOMER_GID, "7000000000000001");
+    await h.send("orders/create", buildOrderJson({ note_attributes: [] }));
+    const push = await claimOne();
+    expect(push.recipient_kind).toBe("email");
+    expect(await deliverPush(depsOf({}, { origin: admin.origin }), push)).toBe("delivered");
+    expect(sandbox.received[0].recipient).toEqual({ id: "7000000000000001" });
+    expect(await row(push.id)).toMatchObject({ recipient_kind: "id", recipient_value: "7000000000000001" });
+    expect(admin.calls.find((c) => c.operation === "CustomerPsid")?.variables).toEqual({ id: CUSTOMER_GID });
+  });
+
+  it("a provisional fulfillment push takes the order's recipient from the Admin API", async () => {
+    await linkedWithSecret();
+    await insertSession(h.db, SHOP);
+    admin.orders.set(ORDER_GID, {
+      name: "#1001",
+      email: "jon@example.com",
+      phone: null,
+      customer: { id: CUSTOMER_GID, firstName: "Jon", lastName: "Smith", metafield: { value: "7000000000000002" } },
+    });
+    await h.send("fulfillments/create", buildFulfillmentJson({ email: "warehouse@example.com" }));
+    const push = await claimOne();
+    expect(push).toMatchObject({ recipient_provisional: 1, recipient_value: "warehouse@example.com" });
+    expect(await deliverPush(depsOf({}, { origin: admin.origin }), push)).toBe("delivered");
+    expect(sandbox.received[0].recipient).toEqual({ id: "7000000000000002" });
+    expect(await row(push.id)).toMatchObject({ recipient_kind: "id", recipient_provisional: 0 });
+  });
+
+  it("a provisional fulfillment push takes the order's recipient once the order has arrived", async () => {
+    await linkedWithSecret();
+    await h.send("fulfillments/create", buildFulfillmentJson({ email: "warehouse@example.com" }));
+    await h.send("orders/create", buildOrderJson());
+    const pkg = (await claim()).find((p) => p.topic === "package/update")!;
+    expect(await deliverPush(depsOf(), pkg)).toBe("delivered");
+    expect(sandbox.received.find((r) => r.topic === "package/update")!.recipient).toEqual({ id: PSID });
+  });
+
+  it("a provisional push that finds no contact at all is skipped 'no recipient' at send time", async () => {
+    await linkedWithSecret();
+    await h.send("fulfillments/create", buildFulfillmentJson({ email: null }));
+    const push = await claimOne();
+    expect(await deliverPush(depsOf(), push)).toBe("skipped");
+    expect(await row(push.id)).toMatchObject({ status: "skipped", reason: "no recipient", attempts: 0 });
+    expect(proxy.requests).toHaveLength(0);
+  });
+
+  it.each(["hang", "error"] as const)("an Admin API that %ss never blocks the push: delivered without image within the timeout", async (mode) => {
+    await linkedWithSecret();
+    await insertSession(h.db, SHOP);
+    admin.mode = mode;
+    await h.send("orders/create", buildOrderJson({ note_attributes: [] }));
+    const started = Date.now();
+    expect(await deliverPush(depsOf({}, { origin: admin.origin, timeoutMs: 300 }), await claimOne())).toBe("delivered");
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(admin.calls.length).toBeGreaterThan(0);
+    const elements = sandbox.received[0].params.elements as { image_url?: string }[];
+    expect(elements.every((e) => e.image_url === undefined)).toBe(true);
+    expect(sandbox.received[0].recipient).toEqual({ email: "jon@example.com" });
+  });
+});
