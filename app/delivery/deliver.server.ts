@@ -1,9 +1,10 @@
 import type { Database, Sql } from "../db/database.server";
 import { sendPush, type PushOutcome } from "../joinchat/client.server";
 import { log } from "../logger.server";
+import { compareStatusProgress } from "../pushes/fulfillment-facts";
 import { chooseRecipient } from "../pushes/recipient";
 import { SKIP_REASONS } from "../pushes/skip-reasons";
-import type { PackageParams, ReceiptParams, Recipient, RecipientKind } from "../pushes/types";
+import type { PackageParams, ReceiptParams, Recipient, RecipientKind, TrackingStatus } from "../pushes/types";
 import type { SecretBox } from "../settings/secret-box.server";
 import { getShopSecret, getShopSettings, type ShopSettings } from "../settings/settings.server";
 import type { AdminApi } from "../shopify/admin-api.server";
@@ -36,6 +37,16 @@ export async function deliverPush(deps: DeliveryDeps, push: PushRow): Promise<Pu
   if (push.topic === "Order/Unpaid" && push.order_gid) {
     const order = await readOrderRow(deps.db, push.shop, push.order_gid);
     if (order?.paid === 1) return settle(deps, push, "cancelled", "order paid before the reminder went out");
+  }
+  if (push.topic === "package/update" && push.fulfillment_gid && push.tracking_status && push.resend_of === null) {
+    // A later status was planned while this one waited (a retry, the same batch): sent now, it would go backwards.
+    const state = await deps.db.get<{ furthest_status: TrackingStatus }>(
+      "SELECT furthest_status FROM fulfillment_state WHERE shop = ? AND fulfillment_gid = ?",
+      [push.shop, push.fulfillment_gid],
+    );
+    if (state && compareStatusProgress(state.furthest_status, push.tracking_status as TrackingStatus) === "backwards") {
+      return settle(deps, push, "skipped", SKIP_REASONS.statusBackwards);
+    }
   }
 
   let body = push.body;

@@ -168,7 +168,7 @@ export async function claimDuePushes(sql: Sql, now: number, limit: number, lease
   const rows = await sql.all<PushRow>(
     `UPDATE push SET status = 'sending', locked_until = ?, attempts = attempts + 1,
        first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ?
-     WHERE id IN (SELECT id FROM push WHERE status IN ('queued', 'retrying') AND due_at <= ? ORDER BY due_at LIMIT ?)
+     WHERE id IN (SELECT id FROM push WHERE status IN ('queued', 'retrying') AND due_at <= ? ORDER BY due_at, id LIMIT ?)
        AND status IN ('queued', 'retrying')
      RETURNING ${PUSH_COLUMNS}`,
     [now + leaseMs, now, now, now, limit],
