@@ -11,5 +11,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     globalSetup: ["test/global-setup.ts"],
+    // In-process services log through the app's logger; keep the test output to warnings.
+    env: { LOG_LEVEL: "warn" },
   },
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readSharedFixture, sharedFixturesAvailable, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
 import { buildOrderJson, CUSTOMER_ID, ORDER_ID, PRODUCT_ID } from "../../test/fixtures/orders";
-import { parseJsonLossless } from "./lossless-json";
+import { parseJsonLossless, parseJsonWithExactIds } from "./lossless-json";
 
 describe("parseJsonLossless", () => {
   it("parses like JSON.parse when there is no long integer", () => {
@@ -149,5 +149,33 @@ describe.skipIf(skipSharedFixtures)("parseJsonLossless on Shopify's sample paylo
 describe("shared fixtures under CI", () => {
   it.runIf(process.env.CI === "true")("are present (tests must not silently skip)", () => {
     expect(sharedFixturesAvailable).toBe(true);
+  });
+});
+
+describe("parseJsonWithExactIds", () => {
+  it("keeps every long id exact, as parseJsonLossless does", () => {
+    const text = '{"id": 820982911946154508, "order_id":9007199254740993,"line_items":[{"product_id": 788032119674292922}],"n": 1.5}';
+    expect(parseJsonWithExactIds(text)).toEqual(parseJsonLossless(text));
+    expect(parseJsonWithExactIds(text)).toEqual({
+      id: "820982911946154508",
+      order_id: "9007199254740993",
+      line_items: [{ product_id: "788032119674292922" }],
+      n: 1.5,
+    });
+  });
+
+  it("never rewrites digits inside a string, even one that looks like a member", () => {
+    const text = '{"note": "a \\"id\\": 820982911946154508 b", "id": 12}';
+    expect(parseJsonWithExactIds(text)).toEqual({ note: 'a "id": 820982911946154508 b', id: 12 });
+  });
+
+  it("leaves small ids as numbers and malformed JSON a SyntaxError", () => {
+    expect(parseJsonWithExactIds('{"id": 123456789012345}')).toEqual({ id: 123456789012345 });
+    expect(() => parseJsonWithExactIds('{"id": 820982911946154508')).toThrow(SyntaxError);
+  });
+
+  it("reads an order built with long ids exactly like the general parser", () => {
+    const text = buildOrderJson({});
+    expect(parseJsonWithExactIds(text)).toEqual(parseJsonLossless(text));
   });
 });

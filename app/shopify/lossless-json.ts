@@ -33,3 +33,18 @@ export function parseJsonLossless(text: string): unknown {
   if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
   return JSON.parse(text.replace(TOKEN, quoteLongInteger));
 }
+
+// A key that names an id (`id`, `order_id`, `product_id`, ...) followed by a long integer. In valid JSON a
+// `"…": <digits>` can only stand outside a string (inside one, the quote before the colon would end it),
+// so a plain substitution, with no callback per token, keeps those ids exact.
+const LONG_ID_MEMBER = /"(\w*id)"\s*:\s*(-?[1-9]\d{15,})(?=\s*[,}\]])/g;
+
+/**
+ * The fast path for order and fulfillment bodies: the long integers that are ids (the only ones the app reads)
+ * become exact strings; a long integer under another key or in an array is parsed as JSON.parse does.
+ * parseJsonLossless stays the general tool (compliance payloads carry arrays of ids).
+ */
+export function parseJsonWithExactIds(text: string): unknown {
+  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
+  return JSON.parse(text.replace(LONG_ID_MEMBER, '"$1":"$2"'));
+}
