@@ -1,28 +1,19 @@
 // Durable delivery through the production server when JoinChat misbehaves: 503s, timeouts, resets, a final
 // 10010, and the app itself killed with pushes due. Every push is delivered once, with the same
 // Idempotency-Key and body on every attempt, and every attempt is recorded.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildOrderJson, ORDER_GID } from "../fixtures/orders";
 import { attemptsOf, pushesOf, sleep, TEST_JOINCHAT_API_SECRET, uniqueShop, waitFor, waitForSettled, type AppProcess, type PushRecord } from "../helpers/app-process";
-import { receivedBy, startE2eStack, type E2eStack } from "../helpers/e2e-stack";
+import { receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 import { joinchatSignature } from "../helpers/joinchat-recorder";
 
 let stack: E2eStack;
 let app: AppProcess;
 
-beforeAll(async () => {
-  stack = await startE2eStack({ JOINCHAT_TIMEOUT_MS: "2000", DELIVERY_RETRY_BASE_MS: "200", DELIVERY_RETRY_CAP_MS: "1000" });
-  app = stack.app;
-});
-
-afterEach(() => {
-  stack.sandbox.clearFaults();
-  stack.sandbox.setKnownRecipients(null);
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+useE2eStack((started) => {
+  stack = started;
+  app = started.app;
+}, { JOINCHAT_TIMEOUT_MS: "2000", DELIVERY_RETRY_BASE_MS: "200", DELIVERY_RETRY_CAP_MS: "1000" });
 
 /** An order of its own (the business key is per order), paid: one Order/Receipt. */
 function paidOrder(n: number): string {

@@ -1,25 +1,17 @@
 // Fulfillment webhooks in and out of order through the production server, SQLite and the sandbox: one
 // package/update per (fulfillment, tracking_status), never backwards, stale updates dropped.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildFulfillmentJson, FULFILLMENT_GID, TRACKING_NUMBER, TRACKING_URL } from "../fixtures/fulfillments";
 import { buildOrderJson, PSID } from "../fixtures/orders";
 import { attemptsOf, pushesOf, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
-import { receivedBy, startE2eStack, type E2eStack } from "../helpers/e2e-stack";
+import { receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 
 let stack: E2eStack;
 let app: AppProcess;
 
-beforeAll(async () => {
-  stack = await startE2eStack();
-  app = stack.app;
-});
-
-afterEach(() => {
-  stack.sandbox.clearFaults();
-});
-
-afterAll(async () => {
-  await stack?.close();
+useE2eStack((started) => {
+  stack = started;
+  app = started.app;
 });
 
 const at = (hour: number) => `2026-04-15T${String(hour).padStart(2, "0")}:00:00-04:00`;

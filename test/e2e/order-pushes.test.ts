@@ -1,26 +1,18 @@
 // Order webhooks through the production server, SQLite and the JoinChat sandbox: which push goes, exactly once,
 // whatever the order and number of deliveries; signed with the right secret.
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildOrderJson, ORDER_GID, PSID } from "../fixtures/orders";
 import { attemptsOf, pushesOf, sleep, TEST_JOINCHAT_API_SECRET, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
-import { receivedBy, startE2eStack, type E2eStack } from "../helpers/e2e-stack";
+import { receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 import { joinchatSignature } from "../helpers/joinchat-recorder";
 
 let stack: E2eStack;
 let app: AppProcess;
 
-beforeAll(async () => {
-  stack = await startE2eStack();
-  app = stack.app;
-});
-
-afterEach(() => {
-  stack.sandbox.clearFaults();
-});
-
-afterAll(async () => {
-  await stack?.close();
+useE2eStack((started) => {
+  stack = started;
+  app = started.app;
 });
 
 async function send(topic: string, shop: string, body: string, webhookId?: string) {

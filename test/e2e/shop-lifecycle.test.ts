@@ -2,26 +2,18 @@
 // waits and forgets the shop's sessions and settings; customers/redact and shop/redact leave no trace in any
 // table; nothing of an uninstalled or erased shop is sent afterwards.
 import { randomBytes, randomInt } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
 import { buildAddress, buildOrderJson, CUSTOMER_ID } from "../fixtures/orders";
 import { pushesOf, sleep, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
-import { receivedBy, startE2eStack, type E2eStack } from "../helpers/e2e-stack";
+import { receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 
 let stack: E2eStack;
 let app: AppProcess;
 
-beforeAll(async () => {
-  stack = await startE2eStack();
-  app = stack.app;
-});
-
-afterEach(() => {
-  stack.sandbox.clearFaults();
-});
-
-afterAll(async () => {
-  await stack?.close();
+useE2eStack((started) => {
+  stack = started;
+  app = started.app;
 });
 
 async function send(topic: string, shop: string, body: string) {

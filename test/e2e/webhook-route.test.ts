@@ -1,11 +1,11 @@
 // The webhook route of the production server, with correctly signed (and deliberately wrong) requests:
 // what it answers, and that a refused request leaves nothing behind.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
 import { buildOrderJson, ORDER_GID } from "../fixtures/orders";
 import { pushesOf, TEST_SHOPIFY_API_SECRET, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
-import { receivedBy, startE2eStack, type E2eStack } from "../helpers/e2e-stack";
+import { receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 import { readSharedFixture, skipSharedFixtures } from "../helpers/shared-fixtures";
 import { signShopifyWebhook } from "../../app/webhooks/sign-webhook";
 
@@ -14,14 +14,10 @@ const MAX_BODY_BYTES = 32 * 1024;
 let stack: E2eStack;
 let app: AppProcess;
 
-beforeAll(async () => {
-  stack = await startE2eStack({ WEBHOOK_MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
-  app = stack.app;
-});
-
-afterAll(async () => {
-  await stack?.close();
-});
+useE2eStack((started) => {
+  stack = started;
+  app = started.app;
+}, { WEBHOOK_MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
 
 function storedFor(shop: string) {
   return {

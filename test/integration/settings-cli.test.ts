@@ -198,17 +198,22 @@ describe("pushes", () => {
     return buildOrderJson({ id, admin_graphql_api_id: `gid://shopify/Order/${id}`, name: `#${4000 + n}`, ...overrides });
   }
 
-  /** Sends what is due to the sandbox, as the worker would. */
-  async function deliverDue() {
-    const deps = {
+  /** What deliverPush needs, pointed at the sandbox, with the given retry policy. */
+  function deliveryDeps(policy = { baseMs: 1_000, capMs: 10_000, maxAgeMs: 60_000 }) {
+    return {
       db: h.db,
       box: h.box,
       adminApi: createAdminApi({ sql: h.db, apiVersion: SHOPIFY_API_VERSION, timeoutMs: 200 }),
       joinchatUrl: sandbox.url,
       defaultSecret: JOINCHAT_SECRET,
       timeoutMs: 5_000,
-      policy: { baseMs: 1_000, capMs: 10_000, maxAgeMs: 60_000 },
+      policy,
     };
+  }
+
+  /** Sends what is due to the sandbox, as the worker would. */
+  async function deliverDue() {
+    const deps = deliveryDeps();
     for (const push of await claimDuePushes(h.db, Date.now(), 100, 60_000)) await deliverPush(deps, push);
   }
 
@@ -291,16 +296,8 @@ describe("pushes", () => {
     await h.configure({ pageId: PAGE_ID });
     await h.send("orders/create", order(5));
     sandbox.fail({ mode: "status", status: 503, count: 1 });
-    const deps = {
-      db: h.db,
-      box: h.box,
-      adminApi: createAdminApi({ sql: h.db, apiVersion: SHOPIFY_API_VERSION, timeoutMs: 200 }),
-      joinchatUrl: sandbox.url,
-      defaultSecret: JOINCHAT_SECRET,
-      timeoutMs: 5_000,
-      // No time left for a second attempt.
-      policy: { baseMs: 1_000, capMs: 1_000, maxAgeMs: 1 },
-    };
+    // No time left for a second attempt.
+    const deps = deliveryDeps({ baseMs: 1_000, capMs: 1_000, maxAgeMs: 1 });
     const [claimed] = await claimDuePushes(h.db, Date.now(), 10, 60_000);
     expect(await deliverPush(deps, claimed)).toBe("failed");
     const failed = (await getPush(h.db, claimed.id))!;
