@@ -49,8 +49,10 @@ export async function createRuntime(env: Env, options: RuntimeOptions = {}): Pro
     timeoutMs: env.SHOPIFY_ADMIN_API_TIMEOUT_MS,
     origin: env.SHOPIFY_ADMIN_API_ORIGIN,
   });
+  const commit = createGroupCommit(db);
   const deliveryDeps: DeliveryDeps = {
     db,
+    commit,
     box,
     adminApi,
     joinchatUrl: env.JOINCHAT_API_URL,
@@ -65,12 +67,12 @@ export async function createRuntime(env: Env, options: RuntimeOptions = {}): Pro
     pollMs: env.DELIVERY_POLL_MS,
     deliver: (push) => deliverPush(deliveryDeps, push),
     source: {
-      claim: (limit) => claimDuePushes(db, Date.now(), limit, leaseMs),
+      // Through the group commit: a claim shares its commit with the outcomes written meanwhile.
+      claim: (limit) => commit.run((tx) => claimDuePushes(tx, Date.now(), limit, leaseMs)),
       nextDueAt: () => nextDueAt(db),
       releaseStalled: () => releaseStalledPushes(db, Date.now()),
     },
   });
-  const commit = createGroupCommit(db);
   const receive = createWebhookReceiver({ commit, onPushesStored: (dueAt) => worker.wake(dueAt) });
 
   if (options.startWorker && env.DELIVERY_WORKER) {

@@ -8,6 +8,7 @@ import type { PackageParams, ReceiptParams, Recipient, RecipientKind, TrackingSt
 import type { SecretBox } from "../settings/secret-box.server";
 import { getShopSecret, getShopSettings, type ShopSettings } from "../settings/settings.server";
 import type { AdminApi } from "../shopify/admin-api.server";
+import type { GroupCommit } from "../webhooks/group-commit.server";
 import { knownOrderFromRow, readOrderRow } from "../webhooks/process-delivery.server";
 import type { PushRow, PushStatus } from "./outbox.server";
 import { planRetry, type RetryPolicy } from "./retry-policy";
@@ -23,7 +24,13 @@ export interface DeliveryDeps {
   defaultSecret: string | null;
   timeoutMs: number;
   policy: RetryPolicy;
+  /** The process's group commit: the outcomes of deliveries that finish together share one commit. */
+  commit?: GroupCommit;
   now?: () => number;
+}
+
+function write<T>(deps: DeliveryDeps, work: (tx: Sql) => Promise<T>): Promise<T> {
+  return deps.commit ? deps.commit.run(work) : deps.db.transaction(work);
 }
 
 const IMAGE_TTL_MS = 24 * 3_600_000;
@@ -90,9 +97,11 @@ function finalFailure(message: string): PushOutcome {
 async function settle(deps: DeliveryDeps, push: PushRow, status: PushStatus, reason: string): Promise<PushStatus> {
   const now = (deps.now ?? Date.now)();
   // The claim counted an attempt that never happened.
-  await deps.db.run(
-    "UPDATE push SET status = ?, reason = ?, attempts = attempts - 1, locked_until = NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
-    [status, reason, now, push.id],
+  await write(deps, (tx) =>
+    tx.run(
+      "UPDATE push SET status = ?, reason = ?, attempts = attempts - 1, locked_until = NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
+      [status, reason, now, push.id],
+    ),
   );
   log.info("push not sent", { pushId: push.id, shop: push.shop, topic: push.topic, status, reason });
   return status;
@@ -103,7 +112,7 @@ async function finish(deps: DeliveryDeps, push: PushRow, startedAt: number, outc
   const error = outcome.kind === "delivered" ? null : outcome.message;
   let status: PushStatus;
   const fields = { pushId: push.id, shop: push.shop, topic: push.topic, attempt: push.attempts, httpStatus: outcome.httpStatus };
-  await deps.db.transaction(async (tx) => {
+  await write(deps, async (tx) => {
     await tx.run(
       `INSERT INTO push_attempt (push_id, number, started_at, duration_ms, http_status, outcome, answer, error)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (push_id, number) DO NOTHING`,
