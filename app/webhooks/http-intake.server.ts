@@ -64,6 +64,22 @@ export function isValidShopifyHmac(rawBody: Buffer, secret: string, signature: s
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
+/**
+ * 413 before the body is read whole: the answer goes at once, and what the client still sends is discarded
+ * unbuffered, so that it can read the answer (closing a socket with unread data resets it) and keep its
+ * connection. A client that goes on sending far past the limit is cut off.
+ */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  refuse(res, req, 413, `body over ${limit} bytes`);
+  let discarded = 0;
+  req.removeAllListeners("data");
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > 16 * limit) req.socket.destroy();
+  });
+  req.resume();
+}
+
 /** Reads the body up to `limit` bytes; null when it is larger (the rest is never buffered). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -96,23 +112,14 @@ export function createWebhookHttpHandler(options: HttpIntakeOptions) {
     if (req.method !== "POST") return refuse(res, req, 405, "webhooks are POST requests", { allow: "POST" });
 
     const declared = Number(req.headers["content-length"] ?? NaN);
-    if (declared > options.maxBodyBytes) {
-      // Answer before reading: the connection is closed so the rest of the body is never taken in.
-      refuse(res, req, 413, `body over ${options.maxBodyBytes} bytes`, { connection: "close" });
-      req.destroy();
-      return;
-    }
+    if (declared > options.maxBodyBytes) return refuseTooLarge(req, res, options.maxBodyBytes);
     let body: Buffer | null;
     try {
       body = await readBody(req, options.maxBodyBytes);
     } catch {
       return; // the client went away; nothing was stored
     }
-    if (body === null) {
-      refuse(res, req, 413, `body over ${options.maxBodyBytes} bytes`, { connection: "close" });
-      req.destroy();
-      return;
-    }
+    if (body === null) return refuseTooLarge(req, res, options.maxBodyBytes);
 
     const names = header(req, EVENT_HEADERS.hmac) ? EVENT_HEADERS : WEBHOOK_HEADERS;
     if (body.length === 0) return refuse(res, req, 400, "empty body");
