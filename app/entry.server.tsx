@@ -8,6 +8,8 @@ import { addDocumentResponseHeaders } from "./shopify.server";
 // The production server starts from the Remix build itself (server.mjs), so that the web server, the
 // worker and the routes share one copy of every module.
 export { startProductionServer } from "./server/production.server";
+// npm run worker (worker.mjs): BullMQ delivery workers from the same build.
+export { startWorkerProcess } from "./worker/main.server";
 
 export const streamTimeout = 5000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DATABASE_URL } from "./db/database-url";
-import { EnvError, parseEnv } from "./env.server";
+import { EnvError, leaseMsOf, parseEnv } from "./env.server";
 
 const VALID = {
   SHOPIFY_API_KEY: "client-id",
@@ -121,5 +121,43 @@ describe("parseEnv", () => {
   it("reports several problems together, each naming its variable", () => {
     const problems = problemsOf({ ...VALID, PORT: "99999", DATABASE_URL: "mysql://x", SHOPIFY_API_KEY: undefined });
     expect(problems.map((p) => p.split(" ")[0]).sort()).toEqual(["DATABASE_URL", "PORT", "SHOPIFY_API_KEY"]);
+  });
+});
+
+describe("parseEnv: scaling out (QUEUE=bullmq)", () => {
+  const SCALED = { ...VALID, DATABASE_URL: "postgresql://app@db.internal:5432/joinchat", QUEUE: "bullmq", REDIS_URL: "redis://redis.internal:6379" };
+
+  it("defaults to the embedded worker, four pushes of one shop at a time, and a lease from the timeouts", () => {
+    const env = parseEnv(VALID);
+    expect(env).toMatchObject({ QUEUE: "embedded", QUEUE_PREFIX: "joinchat", DELIVERY_SHOP_CONCURRENCY: 4, SHUTDOWN_TIMEOUT_MS: 20_000, DATABASE_POOL_SIZE: 10 });
+    expect(env.DELIVERY_LEASE_MS).toBeUndefined();
+    expect(leaseMsOf(env)).toBe(10_000 + 3 * 1500 + 30_000);
+  });
+
+  it("takes BullMQ with PostgreSQL and Redis", () => {
+    expect(parseEnv({ ...SCALED, QUEUE_PREFIX: "shop-app.prod", WORKER_PORT: "9091", DELIVERY_LEASE_MS: "20000" })).toMatchObject({
+      QUEUE: "bullmq",
+      REDIS_URL: "redis://redis.internal:6379",
+      QUEUE_PREFIX: "shop-app.prod",
+      WORKER_PORT: 9091,
+      DELIVERY_LEASE_MS: 20_000,
+    });
+    expect(parseEnv({ ...SCALED, REDIS_URL: "rediss://:pw@redis.example.com:6380/0" }).REDIS_URL).toBe("rediss://:pw@redis.example.com:6380/0");
+  });
+
+  it("refuses BullMQ without Redis, or on SQLite, saying why", () => {
+    expect(problemOf({ ...SCALED, REDIS_URL: undefined })).toMatch(/^REDIS_URL is required with QUEUE=bullmq/);
+    expect(problemOf({ ...SCALED, DATABASE_URL: "file:./prisma/data/joinchat.sqlite" })).toMatch(/^DATABASE_URL must be a postgres:\/\/ URL with QUEUE=bullmq/);
+  });
+
+  it("refuses an unknown QUEUE, a REDIS_URL that is not Redis's, and a prefix with a colon", () => {
+    expect(problemOf({ ...VALID, QUEUE: "sqs" })).toBe("QUEUE must be embedded or bullmq");
+    expect(problemOf({ ...SCALED, REDIS_URL: "http://redis:6379" })).toMatch(/^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(problemOf({ ...VALID, QUEUE_PREFIX: "bull:joinchat" })).toMatch(/^QUEUE_PREFIX must be 1 to 64 letters/);
+  });
+
+  it("refuses a lease shorter than the longest delivery", () => {
+    expect(problemOf({ ...VALID, DELIVERY_LEASE_MS: "5000" })).toBe("DELIVERY_LEASE_MS must be at least 15500 (JOINCHAT_TIMEOUT_MS + 3 × SHOPIFY_ADMIN_API_TIMEOUT_MS + 1 s)");
+    expect(parseEnv({ ...VALID, DELIVERY_LEASE_MS: "15500" }).DELIVERY_LEASE_MS).toBe(15_500);
   });
 });

@@ -42,6 +42,8 @@ export const EnvSchema = z.object({
     .transform((v) => resolveDatabaseUrl(v))
     .refine((v) => databaseKindOf(v) !== null, "must be a file: URL (SQLite) or a postgres:// URL"),
   SQLITE_SYNCHRONOUS: z.enum(["FULL", "NORMAL"]).default("FULL"),
+  /** PostgreSQL only: connections each process keeps. */
+  DATABASE_POOL_SIZE: positiveInt(10),
   JOINCHAT_API_URL: z
     .string({ required_error: "is required: the URL of JoinChat's push endpoint" })
     .url("must be the URL of JoinChat's push endpoint"),
@@ -56,6 +58,37 @@ export const EnvSchema = z.object({
   DELIVERY_RETRY_CAP_MS: positiveInt(3_600_000),
   DELIVERY_MAX_RETRY_AGE_MS: positiveInt(86_400_000),
   DELIVERY_WORKER: flag.default("on"),
+  /** Pushes of one shop sent at once by one process (the embedded worker, or one `npm run worker`). */
+  DELIVERY_SHOP_CONCURRENCY: positiveInt(4),
+  /**
+   * How long a claim holds a push before another sender may take it over (its sender crashed). Default: the
+   * JoinChat timeout, three Admin API lookups and 30 s.
+   */
+  DELIVERY_LEASE_MS: z.coerce
+    .number({ invalid_type_error: "must be a positive whole number" })
+    .int("must be a positive whole number")
+    .positive("must be a positive whole number")
+    .optional(),
+  /** `embedded`: the web process delivers; `bullmq`: web processes enqueue, `npm run worker` processes deliver. */
+  QUEUE: z.enum(["embedded", "bullmq"], { errorMap: () => ({ message: "must be embedded or bullmq" }) }).default("embedded"),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/./.test(v), "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379")
+    .optional(),
+  /** The Redis key prefix of the delivery queue: apps (or test runs) sharing a Redis keep apart by it. */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1 to 64 letters, digits, _ . or -")
+    .default("joinchat"),
+  /** How long a stopping process (SIGTERM) lets its deliveries in flight finish before it puts them back. */
+  SHUTDOWN_TIMEOUT_MS: positiveInt(20_000),
+  /** `npm run worker`: a port for GET /healthz and /readyz; unset: no HTTP. */
+  WORKER_PORT: z.coerce
+    .number({ invalid_type_error: "must be a TCP port number from 1 to 65535" })
+    .int("must be a TCP port number from 1 to 65535")
+    .min(1, "must be a TCP port number from 1 to 65535")
+    .max(65535, "must be a TCP port number from 1 to 65535")
+    .optional(),
   WEBHOOK_MAX_BODY_BYTES: positiveInt(5 * 1024 * 1024),
   SHOPIFY_ADMIN_API_TIMEOUT_MS: positiveInt(1500),
   /** Where Admin API calls go; only a stand-in server in tests changes it. */
@@ -72,11 +105,34 @@ export class EnvError extends Error {
   }
 }
 
+/** Rules between variables, once each is valid on its own. */
+function crossCheck(env: Env): string[] {
+  const problems: string[] = [];
+  if (env.QUEUE === "bullmq") {
+    if (!env.REDIS_URL) problems.push("REDIS_URL is required with QUEUE=bullmq: the Redis of the delivery queue, e.g. redis://127.0.0.1:6379");
+    if (databaseKindOf(env.DATABASE_URL) !== "postgres") {
+      problems.push("DATABASE_URL must be a postgres:// URL with QUEUE=bullmq: web and worker processes share the database");
+    }
+  }
+  const longestDelivery = env.JOINCHAT_TIMEOUT_MS + 3 * env.SHOPIFY_ADMIN_API_TIMEOUT_MS;
+  if (env.DELIVERY_LEASE_MS !== undefined && env.DELIVERY_LEASE_MS < longestDelivery + 1000) {
+    problems.push(`DELIVERY_LEASE_MS must be at least ${longestDelivery + 1000} (JOINCHAT_TIMEOUT_MS + 3 × SHOPIFY_ADMIN_API_TIMEOUT_MS + 1 s)`);
+  }
+  return problems;
+}
+
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const result = EnvSchema.safeParse(cleaned);
-  if (result.success) return result.data;
-  throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+  if (!result.success) throw new EnvError(result.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+  const problems = crossCheck(result.data);
+  if (problems.length > 0) throw new EnvError(problems);
+  return result.data;
+}
+
+/** How long a claim holds a push: DELIVERY_LEASE_MS, else long enough for the slowest delivery and then some. */
+export function leaseMsOf(env: Env): number {
+  return env.DELIVERY_LEASE_MS ?? env.JOINCHAT_TIMEOUT_MS + 3 * env.SHOPIFY_ADMIN_API_TIMEOUT_MS + 30_000;
 }
 
 let cached: Env | undefined;

@@ -17,6 +17,12 @@ export default function setup() {
   if (!existsSync(path.join("node_modules", ".prisma", "client", "default.js"))) {
     execFileSync(process.execPath, [prisma, "generate"], { env, stdio: ["ignore", "ignore", "inherit"] });
   }
+  if (!existsSync(path.join("node_modules", ".prisma", "client-postgresql", "default.js"))) {
+    execFileSync(process.execPath, [prisma, "generate", "--schema", path.join("prisma", "postgresql", "schema.prisma")], {
+      env: { ...env, DATABASE_URL: "postgresql://generate@127.0.0.1:5432/generate" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  }
   execFileSync(process.execPath, [prisma, "migrate", "deploy"], { env, stdio: ["ignore", "ignore", "pipe"] });
   for (const suffix of ["-wal", "-shm"]) rmSync(fresh + suffix, { force: true });
   renameSync(fresh, TEMPLATE_DB);

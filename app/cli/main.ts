@@ -4,8 +4,8 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Database } from "../db/database.server";
-import { databaseKindOf, resolveDatabaseUrl, sqliteFilePath } from "../db/database-url";
-import { openSqliteDatabase } from "../db/sqlite.server";
+import { databaseKindOf, resolveDatabaseUrl } from "../db/database-url";
+import { openDatabaseByUrl } from "../db/open.server";
 import { PUSH_STATUSES } from "../delivery/outbox.server";
 import { getPushDetail, listPushes, parseStatuses, PushActionError, retryPush, type PushSummary } from "../delivery/push-service.server";
 import { EnvSchema } from "../env.server";
@@ -56,8 +56,8 @@ function envValue<K extends keyof typeof EnvSchema.shape>(io: CliIo, key: K, nee
 
 function openDb(io: CliIo): Database {
   const url = resolveDatabaseUrl(io.env.DATABASE_URL);
-  if (databaseKindOf(url) !== "sqlite") throw new CliError("DATABASE_URL must be a file: URL in this version");
-  return openSqliteDatabase(sqliteFilePath(url), { synchronous: "FULL" });
+  if (databaseKindOf(url) === null) throw new CliError("DATABASE_URL must be a file: URL (SQLite) or a postgres:// URL (PostgreSQL)");
+  return openDatabaseByUrl(url, { synchronous: "FULL", poolSize: 2, applicationName: "joinchat-push cli" });
 }
 
 function onOff(value: string | undefined, flag: string): boolean | undefined {

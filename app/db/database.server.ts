@@ -6,6 +6,8 @@
 export type SqlValue = string | number | bigint | null;
 
 export interface Sql {
+  /** Which SQL dialect runs the statements, for the few that differ (row locks on PostgreSQL). */
+  readonly kind?: "sqlite" | "postgres";
   all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
   run(sql: string, params?: readonly unknown[]): Promise<{ changes: number }>;

@@ -32,6 +32,7 @@ export function openSqliteDatabase(file: string, options: SqliteOptions = {}): D
   const bind = (params: readonly unknown[] | undefined) => (params ?? []).map(toSqlValue);
 
   const direct: Sql = {
+    kind: "sqlite",
     async all<T>(sql: string, params?: readonly unknown[]) {
       return prepare(sql).all(...bind(params)) as T[];
     },

@@ -35,10 +35,7 @@ export async function startAppServer(runtime: Runtime, options: { remix?: NodeHa
     }
     if (url === "/healthz") return json(res, 200, { status: "ok" });
     if (url === "/readyz") {
-      runtime.db
-        .get("SELECT 1 AS ok")
-        .then(() => json(res, closing ? 503 : 200, { status: closing ? "stopping" : "ready", database: "ok", worker: runtime.worker.running ? "running" : "off" }))
-        .catch((error) => json(res, 503, { status: "not ready", database: String((error as Error).message) }));
+      void readiness(runtime, closing).then(({ status, body }) => json(res, status, body));
       return;
     }
     if (options.remix) return options.remix(req, res);
@@ -66,6 +63,40 @@ export async function startAppServer(runtime: Runtime, options: { remix?: NodeHa
       await runtime.close();
     },
   };
+}
+
+/**
+ * GET /readyz: the database answers, and with QUEUE=bullmq so does Redis (a webhook is still taken without it,
+ * but its push waits in the outbox until a worker's reconciler enqueues it).
+ */
+export async function readiness(
+  runtime: Pick<Runtime, "db" | "producer" | "worker">,
+  closing: boolean,
+): Promise<{ status: number; body: Record<string, string> }> {
+  const body: Record<string, string> = { status: "ready" };
+  let ok = true;
+  try {
+    await runtime.db.get("SELECT 1 AS ok");
+    body.database = "ok";
+  } catch (error) {
+    ok = false;
+    body.database = (error as Error).message;
+  }
+  if (runtime.producer) {
+    try {
+      await runtime.producer.ping();
+      body.queue = "ok";
+    } catch (error) {
+      ok = false;
+      body.queue = (error as Error).message;
+    }
+    body.worker = "separate";
+  } else {
+    body.worker = runtime.worker.running ? "running" : "off";
+  }
+  if (!ok) body.status = "not ready";
+  else if (closing) body.status = "stopping";
+  return { status: ok && !closing ? 200 : 503, body };
 }
 
 function json(res: http.ServerResponse, status: number, body: object): void {

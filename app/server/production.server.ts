@@ -6,7 +6,11 @@ import { log } from "../logger.server";
 import { createRuntime, setRuntime } from "../runtime.server";
 import { startAppServer } from "./app-server.server";
 
-/** `npm start`: the production build, the lean webhook path and the delivery worker in one process. */
+/**
+ * `npm start`: the production build, the lean webhook path and (QUEUE=embedded) the delivery worker in one
+ * process. SIGTERM stops taking requests, lets the deliveries in flight finish (SHUTDOWN_TIMEOUT_MS, then puts
+ * them back for another attempt), waits for the last enqueues (QUEUE=bullmq) and exits.
+ */
 export async function startProductionServer(build: ServerBuild): Promise<void> {
   let env;
   try {
@@ -28,13 +32,18 @@ export async function startProductionServer(build: ServerBuild): Promise<void> {
   app.all("*", createRequestHandler({ build, mode: "production" }));
 
   const server = await startAppServer(runtime, { remix: app });
-  log.info("app listening", { port: server.port, database: runtime.db.kind, worker: runtime.worker.running });
+  log.info("app listening", { port: server.port, database: runtime.db.kind, queue: env.QUEUE, worker: runtime.worker.running });
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info("stopping", { signal, deliveriesInFlight: runtime.worker.activeDeliveries });
+    // Never hang: past the deadline and a margin, exit; a push left 'sending' comes back when its lease runs out.
+    setTimeout(() => {
+      log.warn("did not stop in time", { deliveriesInFlight: runtime.worker.activeDeliveries });
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS + 10_000).unref();
     server
       .close()
       .then(() => process.exit(0))

@@ -1,5 +1,5 @@
 import type { Sql } from "../db/database.server";
-import { cancelUnpaidReminder, storePush } from "../delivery/outbox.server";
+import { cancelUnpaidReminder, storePush, type PushRef, type QueuedPushRef } from "../delivery/outbox.server";
 import { compareStatusProgress, extractFulfillmentFacts } from "../pushes/fulfillment-facts";
 import { extractOrderFacts } from "../pushes/order-facts";
 import { businessKeys, PAID_FINANCIAL_STATUSES, planOrderPush, planPackagePush, type KnownOrder, type PushDraft } from "../pushes/plan";
@@ -29,6 +29,10 @@ export interface DeliveryOutcome {
   pushIds: number[];
   dueAt: number | null;
   summary: string;
+  /** The pushes stored to be sent (a queue adds their jobs after the commit). */
+  queued: QueuedPushRef[];
+  /** Pushes that were waiting and are cancelled now (a queue removes their jobs after the commit). */
+  cancelled: PushRef[];
 }
 
 export async function processDelivery(tx: Sql, ctx: DeliveryContext, payload: ValidatedPayload): Promise<DeliveryOutcome> {
@@ -37,7 +41,7 @@ export async function processDelivery(tx: Sql, ctx: DeliveryContext, payload: Va
      VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (shop, webhook_id) DO NOTHING`,
     [ctx.shop, ctx.webhookId, ctx.topic, ctx.apiVersion, ctx.eventId, ctx.triggeredAt, resourceGidOf(payload), ctx.now],
   );
-  if (recorded.changes === 0) return { duplicate: true, pushIds: [], dueAt: null, summary: "repeated delivery" };
+  if (recorded.changes === 0) return { duplicate: true, pushIds: [], dueAt: null, summary: "repeated delivery", queued: [], cancelled: [] };
 
   const outcome = await dispatch(tx, ctx, payload);
   if (ctx.topic !== "shop/redact") {
@@ -76,8 +80,8 @@ async function dispatch(tx: Sql, ctx: DeliveryContext, payload: ValidatedPayload
   }
 }
 
-function done(summary: string, pushIds: number[] = [], dueAt: number | null = null): DeliveryOutcome {
-  return { duplicate: false, pushIds, dueAt, summary };
+function done(summary: string, pushIds: number[] = [], dueAt: number | null = null, queued: QueuedPushRef[] = [], cancelled: PushRef[] = []): DeliveryOutcome {
+  return { duplicate: false, pushIds, dueAt, summary, queued, cancelled };
 }
 
 async function loadSettings(tx: Sql, shop: string): Promise<ShopSettings | null> {
@@ -85,17 +89,21 @@ async function loadSettings(tx: Sql, shop: string): Promise<ShopSettings | null>
   return row ? settingsFromRow(row) : null;
 }
 
-async function storeDrafts(tx: Sql, ctx: DeliveryContext, drafts: { draft: PushDraft; reason?: string }[]): Promise<DeliveryOutcome> {
+async function storeDrafts(tx: Sql, ctx: DeliveryContext, drafts: { draft: PushDraft; reason?: string }[], cancelled: PushRef[] = []): Promise<DeliveryOutcome> {
   const ids: number[] = [];
   let dueAt: number | null = null;
+  const queued: QueuedPushRef[] = [];
   const parts: string[] = [];
   for (const { draft, reason } of drafts) {
     const stored = await storePush(tx, ctx.shop, draft, ctx.webhookId, ctx.now, reason ?? null);
     ids.push(stored.id);
-    if (stored.status === "queued") dueAt = dueAt === null ? stored.dueAt : Math.min(dueAt, stored.dueAt);
+    if (stored.status === "queued") {
+      dueAt = dueAt === null ? stored.dueAt : Math.min(dueAt, stored.dueAt);
+      queued.push({ id: stored.id, shop: ctx.shop, attempts: 0, dueAt: stored.dueAt });
+    }
     parts.push(`${draft.topic} ${stored.status}${stored.status === "skipped" ? ` (${reason ?? (stored.duplicate ? SKIP_REASONS.duplicate : draft.skipReason)})` : ""}`);
   }
-  return done(parts.join(", ") || "no push", ids, dueAt);
+  return done(parts.join(", ") || "no push", ids, dueAt, queued, cancelled);
 }
 
 interface OrderRow {
@@ -167,11 +175,11 @@ async function handleOrder(tx: Sql, ctx: DeliveryContext, topic: OrderTopic, ord
     ],
   );
 
-  if (paidNow) await cancelUnpaidReminder(tx, ctx.shop, facts.orderGid, "order paid before the reminder went out", ctx.now);
+  const cancelled = paidNow ? await cancelUnpaidReminder(tx, ctx.shop, facts.orderGid, "order paid before the reminder went out", ctx.now) : [];
 
   const settings = await loadSettings(tx, ctx.shop);
   const draft = planOrderPush(topic, order, facts, settings, ctx.now);
-  if (!draft) return done(`no push for financial status ${facts.financialStatus ?? "unknown"}`);
+  if (!draft) return done(`no push for financial status ${facts.financialStatus ?? "unknown"}`, [], null, [], cancelled);
 
   if (draft.topic === "Order/Unpaid") {
     // Deliveries arrive in any order: a reminder for an order already known as paid is never sent.
@@ -179,9 +187,9 @@ async function handleOrder(tx: Sql, ctx: DeliveryContext, topic: OrderTopic, ord
     const receipt = paidBefore
       ? null
       : await tx.get<{ id: number }>("SELECT id FROM push WHERE shop = ? AND business_key = ?", [ctx.shop, businessKeys.receipt(facts.orderGid)]);
-    if (paidBefore || receipt) return storeDrafts(tx, ctx, [{ draft, reason: SKIP_REASONS.alreadyPaid }]);
+    if (paidBefore || receipt) return storeDrafts(tx, ctx, [{ draft, reason: SKIP_REASONS.alreadyPaid }], cancelled);
   }
-  return storeDrafts(tx, ctx, [{ draft }]);
+  return storeDrafts(tx, ctx, [{ draft }], cancelled);
 }
 
 interface FulfillmentStateRow {
@@ -227,13 +235,13 @@ async function handleFulfillment(tx: Sql, ctx: DeliveryContext, topic: Fulfillme
 
 async function handleUninstalled(tx: Sql, ctx: DeliveryContext): Promise<DeliveryOutcome> {
   await tx.run(`DELETE FROM "Session" WHERE "shop" = ?`, [ctx.shop]);
-  const cancelled = await tx.run(
-    `UPDATE push SET status = 'cancelled', reason = 'app uninstalled', updated_at = ? WHERE shop = ? AND status IN ('queued', 'retrying')`,
+  const cancelled = await tx.all<PushRef>(
+    `UPDATE push SET status = 'cancelled', reason = 'app uninstalled', updated_at = ? WHERE shop = ? AND status IN ('queued', 'retrying') RETURNING id, attempts`,
     [ctx.now, ctx.shop],
   );
   // A reinstall starts clean: the merchant links the page again.
   await tx.run("DELETE FROM shop_settings WHERE shop = ?", [ctx.shop]);
-  return done(`sessions deleted, ${cancelled.changes} queued pushes cancelled`);
+  return done(`sessions deleted, ${cancelled.length} queued pushes cancelled`, [], null, [], cancelled);
 }
 
 export { toGid };

@@ -1,3 +1,4 @@
+import type { PushRef, QueuedPushRef } from "../delivery/outbox.server";
 import { log } from "../logger.server";
 import type { GroupCommit } from "./group-commit.server";
 import { processDelivery, type DeliveryOutcome } from "./process-delivery.server";
@@ -25,8 +26,10 @@ export interface WebhookAnswer {
 
 export interface ReceiverDeps {
   commit: GroupCommit;
-  /** Called after commit with the earliest due time of the new pushes. */
-  onPushesStored: (dueAt: number) => void;
+  /** Called after commit with the earliest due time of the new pushes, and the pushes. */
+  onPushesStored: (dueAt: number, pushes: QueuedPushRef[]) => void;
+  /** Called after commit with the waiting pushes the delivery cancelled (a paid order's reminder, an uninstall). */
+  onPushesCancelled?: (pushes: PushRef[]) => void;
   now?: () => number;
 }
 
@@ -65,7 +68,8 @@ export function createWebhookReceiver(deps: ReceiverDeps): WebhookReceiver {
       log.error("webhook not stored", { ...fields, error });
       return json(500, { error: "the delivery could not be stored; Shopify will retry it" });
     }
-    if (outcome.dueAt !== null) deps.onPushesStored(outcome.dueAt);
+    if (outcome.dueAt !== null) deps.onPushesStored(outcome.dueAt, outcome.queued);
+    if (outcome.cancelled.length > 0) deps.onPushesCancelled?.(outcome.cancelled);
     log.info(outcome.duplicate ? "webhook repeated" : "webhook accepted", { ...fields, pushes: outcome.pushIds, outcome: outcome.summary });
     return json(200, { ok: true, duplicate: outcome.duplicate, pushes: outcome.pushIds });
   };

@@ -1,7 +1,9 @@
 // The production server (`node server.mjs`, the build of `npx remix vite:build`) as a child process, for the
-// end-to-end tests: its own SQLite file, a free port, the JoinChat URL of a sandbox. Webhooks are signed as
-// Shopify signs them; shops are configured through the operator CLI against the same database file; the
-// database is read directly to see what the app stored.
+// end-to-end tests: a free port, the JoinChat URL of a sandbox, and a database of its own: a fresh SQLite file
+// (the embedded default), or on the scale-out backend a fresh PostgreSQL database with BullMQ on Redis under a
+// queue prefix of its own and `npm run worker` processes (`node worker.mjs`) that deliver. Webhooks are signed
+// as Shopify signs them; shops are configured through the operator CLI against the same database; the database
+// is read directly to see what the app stored.
 import BetterSqlite3 from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
@@ -11,11 +13,16 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../../app/cli/main";
+import type { Database } from "../../app/db/database.server";
+import { openPostgresDatabase } from "../../app/db/postgres.server";
+import { openSqliteDatabase } from "../../app/db/sqlite.server";
 import { signShopifyWebhook } from "../../app/webhooks/sign-webhook";
+import { createTestPostgresDatabase, removeRedisPrefix, SQLITE_BACKEND, TEST_REDIS_URL, uniqueQueuePrefix, type E2eBackend, type TestPostgresDatabase } from "./backends";
 import { createTestDatabaseFile } from "./database";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SERVER_ENTRY = path.join(PROJECT_ROOT, "server.mjs");
+const WORKER_ENTRY = path.join(PROJECT_ROOT, "worker.mjs");
 
 export const TEST_SHOPIFY_API_SECRET = "shpss_e2e_test_secret_0123456789";
 export const TEST_JOINCHAT_API_SECRET = "joinchat-default-e2e-secret";
@@ -25,8 +32,12 @@ export interface AppProcessOptions {
   joinchatUrl: string;
   /** Extra or overriding environment variables of the app (strings). */
   env?: Record<string, string>;
-  /** An existing database file; default a fresh migrated copy. */
+  /** An existing database file; default a fresh migrated copy (SQLite only). */
   dbFile?: string;
+  /** SQLite with the embedded worker (the default), or PostgreSQL with BullMQ and worker processes. */
+  backend?: E2eBackend;
+  /** Environment of the worker processes only, over `env`. */
+  workerEnv?: Record<string, string>;
 }
 
 export interface HttpAnswer {
@@ -55,15 +66,33 @@ export interface CliResult {
 
 type Row = Record<string, unknown>;
 
+/** One `npm run worker` process of the scale-out backend. */
+export interface WorkerProcess {
+  readonly pid: number;
+  readonly running: boolean;
+  /** Resolves with the exit code (null after a signal) when the process has exited. */
+  readonly exited: Promise<number | null>;
+  logs(): string;
+  /** Sends a signal and waits for the process to exit (SIGKILL for a crash). */
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
 export interface AppProcess {
   readonly url: string;
   readonly port: number;
+  readonly backend: E2eBackend;
+  /** The SQLite file (SQLite backend only). */
   readonly dbFile: string;
+  readonly databaseUrl: string;
   readonly env: Record<string, string>;
-  /** Everything the app wrote to stdout and stderr, across restarts. */
+  /** Everything the app (web and workers) wrote to stdout and stderr, across restarts. */
   logs(): string;
-  /** Whether the child process is running. */
+  /** Whether the web process is running. */
   readonly running: boolean;
+  /** The worker processes started and still running (scale-out backend). */
+  readonly workers: WorkerProcess[];
+  /** Starts one more worker process (scale-out backend); resolves when it answers /healthz. */
+  startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** POST a signed webhook to /webhooks/<topic>. */
   sendWebhook(topic: string, shop: string, body: string, options?: SendOptions): Promise<HttpAnswer>;
   /** Any request to the app. */
@@ -72,14 +101,19 @@ export interface AppProcess {
   cli(args: string[]): Promise<CliResult>;
   /** `shop configure --shop <shop> --page-id <pageId> ...extra`; throws when the CLI refuses. */
   configureShop(shop: string, extra?: string[], pageId?: string): Promise<string>;
-  /** Sends a signal and waits for the process to exit (SIGKILL for a crash). */
+  /** Sends a signal to the web process and every worker, and waits for them to exit (SIGKILL for a crash). */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Stops (SIGTERM) if running, then starts again on the same database and port. */
+  /** Stops (SIGTERM) if running, then starts again (web and workers) on the same database and port. */
   restart(): Promise<void>;
-  /** SIGTERM, then SIGKILL if it does not exit; closes the database handle. */
+  /** SIGTERM, then SIGKILL if it does not exit; closes the database handles; drops a PostgreSQL database and the queue's keys. */
   stop(): Promise<void>;
-  /** A connection to the app's database file, for reading what it stored. */
+  /** The app's database through the app's own data access, on either backend. */
+  readonly db: Database;
+  /** Every table of the app's database (Prisma's bookkeeping left out). */
+  tables(): Promise<string[]>;
+  /** A connection to the app's database file, for reading what it stored (SQLite backend only). */
   openDb(): BetterSqlite3.Database;
+  /** Synchronous reads of the SQLite file (SQLite backend only; use `db` on either). */
   all<T = Row>(sql: string, ...params: unknown[]): T[];
   get<T = Row>(sql: string, ...params: unknown[]): T | undefined;
 }
@@ -211,8 +245,63 @@ export async function freshDatabaseFile(): Promise<string> {
   );
 }
 
+interface Spawned {
+  proc: ChildProcess;
+  exited: Promise<number | null>;
+  hasExited: () => boolean;
+}
+
+/** Starts `entry` and waits until it answers /healthz on `port`; a process that exits first is reported as such. */
+async function spawnHealthy(entry: string, env: Record<string, string>, port: number, onOutput: (text: string) => void): Promise<Spawned | "exited"> {
+  const proc = spawn(process.execPath, [entry], { cwd: PROJECT_ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+  live.add(proc);
+  proc.stdout?.on("data", (c: Buffer) => onOutput(c.toString("utf8")));
+  proc.stderr?.on("data", (c: Buffer) => onOutput(c.toString("utf8")));
+  let hasExited = false;
+  const exited = new Promise<number | null>((resolve) => {
+    proc.once("exit", (code) => {
+      hasExited = true;
+      live.delete(proc);
+      resolve(code);
+    });
+  });
+  const outcome = await waitFor(
+    async () => {
+      if (hasExited) return "exited" as const;
+      const res = await httpRequest(`http://127.0.0.1:${port}/healthz`, { method: "GET" });
+      return res.status === 200 ? ("healthy" as const) : null;
+    },
+    30_000,
+    `${path.basename(entry)} to answer /healthz`,
+  ).catch((error: Error) => {
+    proc.kill("SIGKILL");
+    throw error;
+  });
+  return outcome === "exited" ? "exited" : { proc, exited, hasExited: () => hasExited };
+}
+
+async function stopProcess(spawned: Spawned, signal: NodeJS.Signals): Promise<number | null> {
+  if (spawned.hasExited()) return spawned.exited;
+  spawned.proc.kill(signal);
+  const timer = setTimeout(() => spawned.proc.kill("SIGKILL"), 15_000);
+  const code = await spawned.exited;
+  clearTimeout(timer);
+  return code;
+}
+
 export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
-  const dbFile = options.dbFile ?? (await freshDatabaseFile());
+  const backend = options.backend ?? SQLITE_BACKEND;
+  let pgDatabase: TestPostgresDatabase | null = null;
+  let dbFile = "";
+  let databaseUrl: string;
+  if (backend.kind === "postgres") {
+    pgDatabase = await createTestPostgresDatabase();
+    databaseUrl = pgDatabase.url;
+  } else {
+    dbFile = options.dbFile ?? (await freshDatabaseFile());
+    databaseUrl = `file:${dbFile}`;
+  }
+  const queuePrefix = backend.kind === "postgres" && backend.queue === "bullmq" ? uniqueQueuePrefix() : null;
   const port = await freePort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -226,7 +315,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     JOINCHAT_API_URL: options.joinchatUrl,
     JOINCHAT_API_SECRET: TEST_JOINCHAT_API_SECRET,
     JOINCHAT_TIMEOUT_MS: "5000",
-    DATABASE_URL: `file:${dbFile}`,
+    DATABASE_URL: databaseUrl,
     HOST: "127.0.0.1",
     PORT: String(port),
     LOG_LEVEL: "info",
@@ -235,93 +324,148 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     // No Admin API in tests: any call fails at once instead of going to the internet.
     SHOPIFY_ADMIN_API_ORIGIN: "http://127.0.0.1:9",
     SHOPIFY_ADMIN_API_TIMEOUT_MS: "500",
+    ...(queuePrefix
+      ? {
+          QUEUE: "bullmq",
+          REDIS_URL: TEST_REDIS_URL,
+          QUEUE_PREFIX: queuePrefix,
+          // A claim whose worker was killed comes back after this (the default is tens of seconds).
+          DELIVERY_LEASE_MS: "8000",
+          // How often a worker looks for pushes whose job Redis lost (and for retried ones).
+          DELIVERY_POLL_MS: "500",
+        }
+      : {}),
     ...options.env,
   };
   let logs = "";
-  let child: ChildProcess | null = null;
-  let exited: Promise<void> = Promise.resolve();
-  let db: BetterSqlite3.Database | null = null;
+  let web: Spawned | null = null;
+  const workers = new Set<{ handle: WorkerProcess; spawned: Spawned; env: Record<string, string> }>();
+  let workerCount = 0;
+  let db: Database | null = null;
+  let sqlite: BetterSqlite3.Database | null = null;
   const url = `http://127.0.0.1:${port}`;
+  const wantedWorkers = backend.kind === "postgres" && backend.queue === "bullmq" ? backend.workers : 0;
 
   /** Starts the server; a server that exits before it answers (a build being rewritten by another run) is started again. */
   async function spawnServer(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const outcome = await spawnOnce();
-      if (outcome === "healthy") return;
+      const outcome = await spawnHealthy(SERVER_ENTRY, env, port, (text) => (logs += text)).catch((error: Error) => {
+        throw new Error(`${error.message}\n--- app output ---\n${logs}`);
+      });
+      if (outcome !== "exited") {
+        web = outcome;
+        void outcome.exited.then(() => {
+          if (web === outcome) web = null;
+        });
+        return;
+      }
       if (attempt >= 3) throw new Error(`the app exited before answering /healthz (${attempt} starts)\n--- app output ---\n${logs}`);
       await sleep(1_000);
     }
   }
 
-  async function spawnOnce(): Promise<"healthy" | "exited"> {
-    const proc = spawn(process.execPath, [SERVER_ENTRY], { cwd: PROJECT_ROOT, env: env as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
-    child = proc;
-    live.add(proc);
-    proc.stdout?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
-    proc.stderr?.on("data", (c: Buffer) => (logs += c.toString("utf8")));
-    let hasExited = false;
-    exited = new Promise<void>((resolve) => {
-      proc.once("exit", () => {
-        hasExited = true;
-        live.delete(proc);
-        if (child === proc) child = null;
-        resolve();
+  async function spawnWorker(extra: Record<string, string> = {}): Promise<WorkerProcess> {
+    workerCount += 1;
+    const name = `worker-${workerCount}`;
+    let own = "";
+    for (let attempt = 1; ; attempt++) {
+      const workerPort = await freePort();
+      const workerEnv = { ...env, ...options.workerEnv, ...extra, WORKER_PORT: String(workerPort) };
+      const outcome = await spawnHealthy(WORKER_ENTRY, workerEnv, workerPort, (text) => {
+        own += text;
+        logs += text;
+      }).catch((error: Error) => {
+        throw new Error(`${name}: ${error.message}\n--- worker output ---\n${own}`);
       });
-    });
-    try {
-      return await waitFor(
-        async () => {
-          if (hasExited) return "exited" as const;
-          const res = await httpRequest(`${url}/healthz`, { method: "GET" });
-          return res.status === 200 ? ("healthy" as const) : null;
+      if (outcome === "exited") {
+        if (attempt >= 3) throw new Error(`${name} exited before answering /healthz\n--- worker output ---\n${own}`);
+        await sleep(1_000);
+        continue;
+      }
+      const handle: WorkerProcess = {
+        pid: outcome.proc.pid ?? 0,
+        get running() {
+          return !outcome.hasExited();
         },
-        30_000,
-        "the app to answer /healthz",
-      );
-    } catch (error) {
-      proc.kill("SIGKILL");
-      throw new Error(`${(error as Error).message}\n--- app output ---\n${logs}`);
+        exited: outcome.exited,
+        logs: () => own,
+        kill: (signal = "SIGTERM") => stopProcess(outcome, signal),
+      };
+      const entry = { handle, spawned: outcome, env: extra };
+      workers.add(entry);
+      void outcome.exited.then(() => workers.delete(entry));
+      return handle;
     }
   }
 
+  async function startAll(): Promise<void> {
+    await spawnServer();
+    await Promise.all(Array.from({ length: wantedWorkers }, () => spawnWorker()));
+  }
+
   async function kill(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-    const proc = child;
-    if (!proc) return;
-    proc.kill(signal);
-    const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
+    const running = [...(web ? [web] : []), ...[...workers].map((w) => w.spawned)];
+    await Promise.all(running.map((p) => stopProcess(p, signal)));
+    web = null;
   }
 
   function openDb(): BetterSqlite3.Database {
+    if (backend.kind !== "sqlite") throw new Error("openDb() reads the SQLite file: use app.db on PostgreSQL");
     const conn = new BetterSqlite3(dbFile, { fileMustExist: true, timeout: 5000 });
     conn.defaultSafeIntegers(false);
     return conn;
   }
 
   function conn(): BetterSqlite3.Database {
-    db ??= openDb();
+    sqlite ??= openDb();
+    return sqlite;
+  }
+
+  function database(): Database {
+    db ??= backend.kind === "postgres" ? openPostgresDatabase(databaseUrl, { max: 4, applicationName: "joinchat-push e2e test" }) : openSqliteDatabase(dbFile, { synchronous: "NORMAL" });
     return db;
   }
 
   const cliEnv = {
-    DATABASE_URL: `file:${dbFile}`,
+    DATABASE_URL: databaseUrl,
     ENCRYPTION_KEY: env.ENCRYPTION_KEY,
     SHOPIFY_API_SECRET: env.SHOPIFY_API_SECRET,
     PORT: String(port),
   };
 
-  await spawnServer();
+  async function dispose(): Promise<void> {
+    sqlite?.close();
+    sqlite = null;
+    await db?.close();
+    db = null;
+    await pgDatabase?.drop();
+    pgDatabase = null;
+    if (queuePrefix) await removeRedisPrefix(queuePrefix);
+  }
+
+  try {
+    await startAll();
+  } catch (error) {
+    await kill("SIGKILL");
+    await dispose().catch(() => {});
+    throw error;
+  }
 
   const app: AppProcess = {
     url,
     port,
+    backend,
     dbFile,
+    databaseUrl,
     env,
     logs: () => logs,
     get running() {
-      return child !== null;
+      return web !== null && !web.hasExited();
     },
+    get workers() {
+      return [...workers].map((w) => w.handle);
+    },
+    startWorker: (extra) => spawnWorker(extra),
     async sendWebhook(topic, shop, body, opts = {}) {
       const webhookId = opts.webhookId ?? randomUUID();
       const signed = signShopifyWebhook({ body, secret: opts.secret ?? TEST_SHOPIFY_API_SECRET, topic, shop, webhookId });
@@ -347,13 +491,26 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     },
     kill,
     async restart() {
+      const workerEnvs = [...workers].map((w) => w.env);
       await kill("SIGTERM");
       await spawnServer();
+      // The workers that ran before, or the backend's number when they were killed.
+      const again = workerEnvs.length > 0 ? workerEnvs : Array.from({ length: wantedWorkers }, () => ({}));
+      await Promise.all(again.map((extra) => spawnWorker(extra)));
     },
     async stop() {
       await kill("SIGTERM");
-      db?.close();
-      db = null;
+      await dispose();
+    },
+    get db() {
+      return database();
+    },
+    async tables() {
+      const rows =
+        backend.kind === "postgres"
+          ? await database().all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+          : await database().all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+      return rows.map((r) => r.name).filter((name) => !name.startsWith("_prisma"));
     },
     openDb,
     all<T>(sql: string, ...params: unknown[]) {
@@ -400,19 +557,19 @@ export interface AttemptRecord {
   error: string | null;
 }
 
-export function pushesOf(app: AppProcess, shop: string): PushRecord[] {
-  return app.all<PushRecord>("SELECT * FROM push WHERE shop = ? ORDER BY id", shop);
+export function pushesOf(app: AppProcess, shop: string): Promise<PushRecord[]> {
+  return app.db.all<PushRecord>("SELECT * FROM push WHERE shop = ? ORDER BY id", [shop]);
 }
 
-export function attemptsOf(app: AppProcess, pushId: number): AttemptRecord[] {
-  return app.all<AttemptRecord>("SELECT * FROM push_attempt WHERE push_id = ? ORDER BY number", pushId);
+export function attemptsOf(app: AppProcess, pushId: number): Promise<AttemptRecord[]> {
+  return app.db.all<AttemptRecord>("SELECT * FROM push_attempt WHERE push_id = ? ORDER BY number", [pushId]);
 }
 
 /** Waits until no push of the shop is queued, retrying or being sent; returns them all. */
 export function waitForSettled(app: AppProcess, shop: string, timeoutMs = 20_000): Promise<PushRecord[]> {
   return waitFor(
-    () => {
-      const rows = pushesOf(app, shop);
+    async () => {
+      const rows = await pushesOf(app, shop);
       return rows.every((p) => !["queued", "retrying", "sending"].includes(p.status)) ? rows : null;
     },
     timeoutMs,

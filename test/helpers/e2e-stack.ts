@@ -1,8 +1,10 @@
 // One end-to-end test file's world: a JoinChat sandbox (port 0), a recorder in front of it, and the production
-// server on a fresh database pointed at the recorder. Each test file starts its own and closes it in afterAll.
-import { afterAll, afterEach, beforeAll } from "vitest";
+// server on a fresh database pointed at the recorder, on one of the backends (test/helpers/backends.ts). Each
+// test file starts its own per backend and closes it in afterAll.
+import { afterAll, afterEach, beforeAll, describe } from "vitest";
 import { startJoinChatSandbox, type JoinChatSandbox, type ReceivedPush } from "../sandbox/joinchat-sandbox";
 import { startAppProcess, TEST_JOINCHAT_API_SECRET, type AppProcess } from "./app-process";
+import { E2E_BACKENDS, type E2eBackend } from "./backends";
 import { startJoinChatRecorder, type JoinChatRecorder } from "./joinchat-recorder";
 
 export interface E2eStack {
@@ -12,12 +14,12 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-export async function startE2eStack(env: Record<string, string> = {}): Promise<E2eStack> {
+export async function startE2eStack(env: Record<string, string> = {}, backend?: E2eBackend): Promise<E2eStack> {
   const sandbox = await startJoinChatSandbox({ defaultSecret: TEST_JOINCHAT_API_SECRET });
   const recorder = await startJoinChatRecorder(sandbox.url);
   let app: AppProcess;
   try {
-    app = await startAppProcess({ joinchatUrl: recorder.url, env });
+    app = await startAppProcess({ joinchatUrl: recorder.url, env, backend });
   } catch (error) {
     await recorder.close();
     await sandbox.close();
@@ -45,10 +47,10 @@ export async function startE2eStack(env: Record<string, string> = {}): Promise<E
  * The hooks every end-to-end file needs: its own stack before the tests, the sandbox back to normal after each
  * test (no faults, every recipient known), everything stopped at the end. `onStart` receives the stack.
  */
-export function useE2eStack(onStart: (stack: E2eStack) => void, env: Record<string, string> = {}): void {
+export function useE2eStack(onStart: (stack: E2eStack) => void, env: Record<string, string> = {}, backend?: E2eBackend): void {
   let stack: E2eStack | undefined;
   beforeAll(async () => {
-    stack = await startE2eStack(env);
+    stack = await startE2eStack(env, backend);
     onStart(stack);
   });
   afterEach(() => {
@@ -63,4 +65,13 @@ export function useE2eStack(onStart: (stack: E2eStack) => void, env: Record<stri
 /** What the sandbox accepted for a shop (first deliveries only, replays left out). */
 export function receivedBy(sandbox: JoinChatSandbox, shop: string, topic?: string): ReceivedPush[] {
   return sandbox.received.filter((r) => r.shop === shop && !r.replay && (topic === undefined || r.topic === topic));
+}
+
+/**
+ * The same end-to-end suite on every backend of test/helpers/backends.ts (SQLite with the embedded worker;
+ * PostgreSQL with BullMQ workers, skipped without those servers outside CI). `suite` registers the file's hooks
+ * (useE2eStack with the backend) and its tests; the backends run one after the other.
+ */
+export function describeOnBackends(suite: (backend: E2eBackend) => void): void {
+  for (const { backend, skip } of E2E_BACKENDS) describe.skipIf(skip)(`on ${backend.label}`, () => suite(backend));
 }

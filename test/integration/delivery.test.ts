@@ -3,7 +3,7 @@
 // every request as it went over the wire; a stand-in serves the Admin API lookups over real HTTP.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { deliverPush, type DeliveryDeps } from "../../app/delivery/deliver.server";
-import { claimDuePushes, getPush, nextDueAt, releaseStalledPushes, type PushRow } from "../../app/delivery/outbox.server";
+import { claimDuePushes, getPush, nextDueAt, releasePush, releaseStalledPushes, type PushRow } from "../../app/delivery/outbox.server";
 import type { RetryPolicy } from "../../app/delivery/retry-policy";
 import { DeliveryWorker } from "../../app/delivery/worker.server";
 import { verifySignature } from "../../app/joinchat/sign";
@@ -391,13 +391,14 @@ describe("deliverPush: decided again at send time", () => {
 });
 
 describe("DeliveryWorker", () => {
-  function startWorker(deps: DeliveryDeps, options: { concurrency?: number; pollMs?: number } = {}) {
+  function startWorker(deps: DeliveryDeps, options: { concurrency?: number; pollMs?: number; shopConcurrency?: number; deliver?: (push: PushRow) => Promise<unknown> } = {}) {
     const worker = new DeliveryWorker({
       concurrency: options.concurrency ?? 4,
+      shopConcurrency: options.shopConcurrency,
       pollMs: options.pollMs ?? 60_000,
-      deliver: (push) => deliverPush(deps, push),
+      deliver: options.deliver ?? ((push) => deliverPush(deps, push)),
       source: {
-        claim: (limit) => claimDuePushes(h.db, Date.now(), limit, LEASE_MS),
+        claim: (limit, capacity) => h.db.transaction((tx) => claimDuePushes(tx, Date.now(), limit, LEASE_MS, capacity)),
         nextDueAt: () => nextDueAt(h.db),
         releaseStalled: () => releaseStalledPushes(h.db, Date.now()),
       },
@@ -479,6 +480,66 @@ describe("DeliveryWorker", () => {
       await counting.close();
       await slow.close();
     }
+  });
+
+  it("gives one shop at most `shopConcurrency` deliveries at once: a flash sale leaves room for the other shops", async () => {
+    const slow = await startJoinChatSandbox({ port: 0, defaultSecret: DEFAULT_SECRET, delayMs: 150 });
+    slow.setSecret(SHOP, SHOP_SECRET);
+    try {
+      await linkedWithSecret();
+      await h.configure({ pageId: PAGE_ID }, OTHER_SHOP);
+      // The flash sale: 16 receipts of one shop, all due before the other shop's one.
+      for (let n = 0; n < 16; n++) {
+        const id = bigId(n);
+        await h.send("orders/create", buildOrderJson({ id, admin_graphql_api_id: `gid://shopify/Order/${id}`, name: `#${4000 + n}` }));
+      }
+      h.clock.now += 1_000;
+      const other = (await h.send("orders/create", buildOrderJson(), { shop: OTHER_SHOP })).json.pushes![0];
+      const busy = new Map<string, number>();
+      const most = new Map<string, number>();
+      const finished: string[] = [];
+      const deps = depsOf({ now: undefined, joinchatUrl: slow.url });
+      const worker = startWorker(deps, {
+        concurrency: 6,
+        shopConcurrency: 2,
+        deliver: async (push) => {
+          busy.set(push.shop, (busy.get(push.shop) ?? 0) + 1);
+          most.set(push.shop, Math.max(most.get(push.shop) ?? 0, busy.get(push.shop)!));
+          try {
+            return await deliverPush(deps, push);
+          } finally {
+            busy.set(push.shop, busy.get(push.shop)! - 1);
+            finished.push(push.shop);
+          }
+        },
+      });
+      try {
+        await waitFor(async () => (await statusOf(other)) === "delivered", 3_000, "the other shop's push");
+        // It did not wait behind the 16: at most the first two of them went before it.
+        expect(finished.indexOf(OTHER_SHOP)).toBeLessThanOrEqual(2);
+        await waitFor(async () => (await h.pushes()).every((p) => p.status === "delivered"), 10_000, "the flash sale to be delivered");
+      } finally {
+        await worker.stop();
+      }
+      expect(most.get(SHOP)).toBe(2);
+      expect(slow.stats().accepted).toBe(17);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("at shutdown, puts back the deliveries that outlast the deadline: retrying, the attempt recorded as interrupted", async () => {
+    await linkedWithSecret();
+    sandbox.fail({ mode: "timeout", forMs: 10_000 });
+    const id = (await h.send("orders/create", buildOrderJson())).json.pushes![0];
+    const worker = startWorker(depsOf({ now: undefined, timeoutMs: 5_000 }));
+    await waitFor(async () => (await statusOf(id)) === "sending" && worker.activeDeliveries === 1, 3_000, "the push to be in flight");
+    const started = Date.now();
+    await worker.stop({ deadlineMs: 200, release: async (pushes) => void (await Promise.all(pushes.map((p) => releasePush(h.db, p, Date.now())))) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await row(id)).toMatchObject({ status: "retrying", attempts: 1, locked_until: null });
+    expect((await attempts(id)).map((a) => [a.number, a.outcome])).toEqual([[1, "interrupted"]]);
+    sandbox.clearFaults();
   });
 });
 
