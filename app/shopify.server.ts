@@ -1,10 +1,13 @@
 import "@shopify/shopify-app-remix/adapters/node";
-import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { getEnv } from "./env.server";
 
 const env = getEnv();
+
+// The library's own log lines ("Authenticating admin request" on every page) follow LOG_LEVEL too.
+const SHOPIFY_LOG_LEVEL = { debug: LogSeverity.Debug, info: LogSeverity.Warning, warn: LogSeverity.Warning, error: LogSeverity.Error, silent: LogSeverity.Error }[env.LOG_LEVEL];
 
 const shopify = shopifyApp({
   apiKey: env.SHOPIFY_API_KEY,
@@ -16,6 +19,7 @@ const shopify = shopifyApp({
   authPathPrefix: "/auth",
   sessionStorage: new PrismaSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
+  logger: { level: SHOPIFY_LOG_LEVEL },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
     expiringOfflineAccessTokens: true,

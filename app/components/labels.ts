@@ -1,0 +1,40 @@
+import type { MessageKey } from "../i18n/en";
+
+/** The message key naming a JoinChat topic for a merchant. */
+export function topicKey(topic: string): MessageKey {
+  switch (topic) {
+    case "Order/Receipt":
+      return "topic.receipt";
+    case "Order/Unpaid":
+      return "topic.unpaid";
+    case "package/update":
+      return "topic.package";
+    default:
+      return "topic.unknown";
+  }
+}
+
+/** The message key of a tracking status. */
+export function trackingKey(status: string): MessageKey {
+  return `tracking.${status}` as MessageKey;
+}
+
+/** The message key of a skip reason recorded on a push, or null for a reason the catalog does not know. */
+export function reasonKey(reason: string): MessageKey | null {
+  const known: Record<string, MessageKey> = {
+    "page not linked": "reason.pageNotLinked",
+    "push type off": "reason.pushTypeOff",
+    "no recipient": "reason.noRecipient",
+    duplicate: "reason.duplicate",
+    cancelled: "reason.cancelled",
+    "test order": "reason.testOrder",
+    "pushes paused": "reason.paused",
+    "already paid": "reason.alreadyPaid",
+    "stale update": "reason.staleUpdate",
+    "status went backwards": "reason.statusBackwards",
+    "unknown shipment status": "reason.unknownShipmentStatus",
+    "tracking status not pushed": "reason.statusNotPushed",
+    "order paid before the reminder went out": "reason.paidBeforeReminder",
+  };
+  return known[reason] ?? null;
+}

@@ -1,0 +1,84 @@
+// The push settings form of the admin: its values as the browser edits them, and the patch they make. The
+// patch is checked by the one settings schema (settings-schema.ts), in the browser for inline errors and by
+// updateShopSettings on the server, which saves nothing when any field is wrong.
+import type { ZodError } from "zod";
+import { TRACKING_STATUSES, type RecipientPreference, type TrackingStatus } from "../pushes/types";
+import { ShopSettingsPatchSchema } from "./settings-schema";
+
+export const SettingsFormSchema = ShopSettingsPatchSchema.pick({
+  receiptEnabled: true,
+  unpaidEnabled: true,
+  packageEnabled: true,
+  unpaidDelayMinutes: true,
+  recipientPreference: true,
+  testOrdersEnabled: true,
+  paused: true,
+  packageStatuses: true,
+}).strict();
+
+export interface SettingsFormValues {
+  receiptEnabled: boolean;
+  unpaidEnabled: boolean;
+  packageEnabled: boolean;
+  /** As typed: the field is text until it is saved. */
+  unpaidDelayMinutes: string;
+  recipientPreference: RecipientPreference;
+  testOrdersEnabled: boolean;
+  paused: boolean;
+  packageStatuses: TrackingStatus[];
+}
+
+/** The settings a shop's pushes follow, as the form shows them (the database's defaults for a new shop). */
+export function formValuesOf(
+  settings: {
+    receiptEnabled: boolean;
+    unpaidEnabled: boolean;
+    packageEnabled: boolean;
+    unpaidDelayMinutes: number;
+    recipientPreference: RecipientPreference;
+    testOrdersEnabled: boolean;
+    paused: boolean;
+    packageStatuses: TrackingStatus[] | null;
+  } | null,
+): SettingsFormValues {
+  return {
+    receiptEnabled: settings?.receiptEnabled ?? true,
+    unpaidEnabled: settings?.unpaidEnabled ?? true,
+    packageEnabled: settings?.packageEnabled ?? true,
+    unpaidDelayMinutes: String(settings?.unpaidDelayMinutes ?? 0),
+    recipientPreference: settings?.recipientPreference ?? "email",
+    testOrdersEnabled: settings?.testOrdersEnabled ?? true,
+    paused: settings?.paused ?? false,
+    packageStatuses: settings?.packageStatuses ?? [...TRACKING_STATUSES],
+  };
+}
+
+/** A whole number typed as text becomes a number; anything else stays as it is, for the schema to refuse. */
+export function minutesOf(value: unknown): unknown {
+  if (typeof value === "string" && /^\s*-?\d{1,9}\s*$/.test(value)) return Number(value.trim());
+  return value;
+}
+
+/** The patch the form's values make: every tracking status ticked means all of them (null), new ones included. */
+export function patchOf(values: Record<string, unknown>): Record<string, unknown> {
+  const patch: Record<string, unknown> = { ...values };
+  if ("unpaidDelayMinutes" in patch) patch.unpaidDelayMinutes = minutesOf(patch.unpaidDelayMinutes);
+  const statuses = patch.packageStatuses;
+  if (Array.isArray(statuses) && TRACKING_STATUSES.every((s) => statuses.includes(s))) patch.packageStatuses = null;
+  return patch;
+}
+
+export function fieldErrorsOf(error: ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const field = issue.code === "unrecognized_keys" ? issue.keys.join(",") : String(issue.path[0] ?? "settings");
+    out[field] ??= issue.message;
+  }
+  return out;
+}
+
+/** The field errors of the form's values, empty when they can be saved. */
+export function validateSettingsForm(values: SettingsFormValues | Record<string, unknown>): Record<string, string> {
+  const parsed = SettingsFormSchema.safeParse(patchOf(values as Record<string, unknown>));
+  return parsed.success ? {} : fieldErrorsOf(parsed.error);
+}

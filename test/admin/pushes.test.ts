@@ -1,0 +1,244 @@
+// The delivery log (/app/pushes) and a push's page (/app/pushes/:id): newest first, paginated by keyset, filtered
+// by status, topic and order name, one shop's pushes only; retry a failed push, resend a delivered one (asked for
+// explicitly), retry every failed push matching the filter.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildOrderJson } from "../fixtures/orders";
+import { OTHER_SHOP, startAdminRoutes, type AdminRoutes } from "../helpers/admin-routes";
+import { dumpAll } from "../integration/support";
+
+const PAGE_ID = "407898491811542";
+const KNOWN_PSID = "6024912345678901";
+
+let h: AdminRoutes;
+beforeAll(async () => {
+  h = await startAdminRoutes();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+async function reset() {
+  for (const table of ["push_attempt", "push", "shopify_order", "webhook_delivery", "shop_settings", "fulfillment_state"]) await h.db.run(`DELETE FROM ${table}`);
+  h.sandbox.reset();
+  await h.configure({ pageId: PAGE_ID });
+  await h.configure({ pageId: PAGE_ID }, OTHER_SHOP);
+}
+
+/** An order through the real intake: paid orders get a receipt, pending ones an unpaid reminder. */
+function order(n: number, extra: Record<string, unknown> = {}) {
+  return buildOrderJson({ id: 5000 + n, admin_graphql_api_id: `gid://shopify/Order/${5000 + n}`, name: `#${5000 + n}`, ...extra });
+}
+
+const log = (search: Record<string, string> = {}) => h.load(h.routes.pushes, "/app/pushes", { search });
+const detail = (id: number) => h.load(h.routes.pushDetail, `/app/pushes/${id}`, { params: { id: String(id) } });
+const act = (id: number, body: unknown) => h.act(h.routes.pushDetail, `/app/pushes/${id}`, body, { params: { id: String(id) } });
+const pushRow = (id: number) => h.db.get<Record<string, unknown>>("SELECT * FROM push WHERE id = ?", [id]);
+
+describe("delivery log", () => {
+  beforeEach(reset);
+
+  it("has an empty state for a shop with no pushes", async () => {
+    const res = await log();
+    expect(res.status).toBe(200);
+    expect(res.data).toMatchObject({ page: { pushes: [], older: null, newer: null }, total: 0, failed: 0 });
+  });
+
+  it("lists one shop's pushes, newest first, 50 a page, with keyset pages both ways", async () => {
+    for (let i = 1; i <= 120; i++) await h.webhook("orders/create", order(i));
+    await h.webhook("orders/create", order(999), OTHER_SHOP);
+
+    const first = await log();
+    expect(first.data.total).toBe(120);
+    expect(first.data.page.pushes).toHaveLength(50);
+    expect(first.data.page.pushes[0].orderName).toBe("#5120");
+    expect(first.data.page.pushes[49].orderName).toBe("#5071");
+    expect(first.data.page.newer).toBeNull();
+    // The other shop's order #5999 is not in this shop's log.
+    expect(first.data.page.pushes.map((p: { orderName: string }) => p.orderName)).not.toContain("#5999");
+
+    const second = await log({ before: first.data.page.older });
+    expect(second.data.page.pushes.map((p: { orderName: string }) => p.orderName).slice(0, 2)).toEqual(["#5070", "#5069"]);
+    const third = await log({ before: second.data.page.older });
+    expect(third.data.page.pushes).toHaveLength(20);
+    expect(third.data.page.pushes.at(-1).orderName).toBe("#5001");
+    expect(third.data.page.older).toBeNull();
+
+    const back = await log({ after: third.data.page.newer });
+    expect(back.data.page.pushes.map((p: { id: number }) => p.id)).toEqual(second.data.page.pushes.map((p: { id: number }) => p.id));
+    const backToFirst = await log({ after: back.data.page.newer });
+    expect(backToFirst.data.page.pushes.map((p: { id: number }) => p.id)).toEqual(first.data.page.pushes.map((p: { id: number }) => p.id));
+    expect(backToFirst.data.page.newer).toBeNull();
+  });
+
+  it("filters by status and topic, searches by order name (with or without #), and ignores unknown values", async () => {
+    h.sandbox.setKnownRecipients([KNOWN_PSID]);
+    await h.webhook("orders/create", order(1));
+    await h.webhook("orders/create", order(2, { financial_status: "pending" }));
+    await h.webhook("orders/create", order(3, { note_attributes: [], email: "unknown@example.com", customer: null, contact_email: null }));
+    await h.deliverDue();
+
+    const statuses = (res: Awaited<ReturnType<typeof log>>) => res.data.page.pushes.map((p: { orderName: string; status: string }) => `${p.orderName} ${p.status}`);
+    expect(statuses(await log({ status: "failed" }))).toEqual(["#5003 failed"]);
+    expect(statuses(await log({ status: "delivered,failed" }))).toEqual(["#5003 failed", "#5002 delivered", "#5001 delivered"]);
+    expect(statuses(await log({ topic: "Order/Unpaid" }))).toEqual(["#5002 delivered"]);
+    expect(statuses(await log({ q: "5001" }))).toEqual(["#5001 delivered"]);
+    expect(statuses(await log({ q: "#5001" }))).toEqual(["#5001 delivered"]);
+    expect(statuses(await log({ q: "#9999" }))).toEqual([]);
+    expect((await log({ status: "failed" })).data).toMatchObject({ total: 1, failed: 1 });
+    expect((await log({ status: "delivered" })).data.failed).toBe(0);
+    const ignored = await log({ status: "lost,failed", topic: "nope", before: "garbage" });
+    expect(ignored.status).toBe(200);
+    expect(ignored.data.filter).toEqual({ status: ["failed"], topic: [], q: "" });
+    // Recipients are masked in the log.
+    const all = await log();
+    expect(all.text).not.toContain("unknown@example.com");
+    expect(all.text).not.toContain(KNOWN_PSID);
+  });
+
+  it("retries every failed push matching the filter, when confirmed; the others stay as they are", async () => {
+    h.sandbox.setKnownRecipients([]);
+    await h.webhook("orders/create", order(1));
+    await h.webhook("orders/create", order(2));
+    await h.webhook("orders/create", order(3, { financial_status: "pending" }));
+    await h.webhook("orders/create", order(4), OTHER_SHOP);
+    await h.deliverDue();
+    const failed = await h.db.all<{ id: number; topic: string; shop: string }>("SELECT id, topic, shop FROM push WHERE status = 'failed' ORDER BY id");
+    expect(failed).toHaveLength(4);
+
+    const before = await dumpAll(h.db);
+    expect((await h.act(h.routes.pushes, "/app/pushes", { intent: "retryAll", topic: ["Order/Receipt"] })).status).toBe(400);
+    expect((await h.act(h.routes.pushes, "/app/pushes", { intent: "retryAll", confirm: true }, { auth: "forged" })).status).toBe(401);
+    expect(await dumpAll(h.db)).toEqual(before);
+
+    const res = await h.act(h.routes.pushes, "/app/pushes", { intent: "retryAll", confirm: true, topic: ["Order/Receipt"], status: [], q: "" });
+    expect(res.status, res.text).toBe(200);
+    expect(res.data).toMatchObject({ ok: true, retried: 2, refused: 0, remaining: 0 });
+    const after = await h.db.all<{ topic: string; shop: string; status: string }>("SELECT topic, shop, status FROM push ORDER BY id");
+    expect(after).toEqual([
+      { topic: "Order/Receipt", shop: h.shop, status: "queued" },
+      { topic: "Order/Receipt", shop: h.shop, status: "queued" },
+      { topic: "Order/Unpaid", shop: h.shop, status: "failed" },
+      { topic: "Order/Receipt", shop: OTHER_SHOP, status: "failed" },
+    ]);
+    // A status filter that leaves failed pushes out retries none.
+    const none = await h.act(h.routes.pushes, "/app/pushes", { intent: "retryAll", confirm: true, status: ["delivered"] });
+    expect(none.data.retried).toBe(0);
+
+    h.sandbox.setKnownRecipients(null);
+    await h.deliverDue();
+    expect((await h.db.all<{ status: string }>("SELECT status FROM push WHERE shop = ? AND topic = 'Order/Receipt'", [h.shop])).map((r) => r.status)).toEqual([
+      "delivered",
+      "delivered",
+    ]);
+  });
+});
+
+describe("a push's page", () => {
+  beforeEach(reset);
+
+  it("shows the exact JSON sent and every attempt: time, HTTP status, JoinChat's answer, duration", async () => {
+    h.sandbox.fail({ mode: "status", status: 503, count: 1 });
+    await h.webhook("orders/create", order(1));
+    await h.deliverDue();
+    const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
+    await h.db.run("UPDATE push SET due_at = 0 WHERE id = ?", [id]);
+    await h.deliverDue();
+
+    const res = await detail(id);
+    expect(res.status).toBe(200);
+    const row = await pushRow(id);
+    expect(res.data.body).toBe(row!.body);
+    expect(res.data.push).toMatchObject({ id, status: "delivered", attempts: 2, topic: "Order/Receipt", orderName: "#5001" });
+    expect(res.data.attempts).toMatchObject([
+      { number: 1, outcome: "retry", httpStatus: 503 },
+      { number: 2, outcome: "delivered", httpStatus: 200 },
+    ]);
+    expect(res.data.attempts[1].answer).toBe(JSON.stringify(h.sandbox.received[0].answer));
+    expect(res.data.attempts[0]).toEqual(expect.objectContaining({ startedAt: expect.any(Number), durationMs: expect.any(Number) }));
+    expect(res.data).toMatchObject({ canRetry: false, canResend: true, redacted: false });
+  });
+
+  it("says why a skipped push was not sent", async () => {
+    await h.configure({ paused: true });
+    await h.webhook("orders/create", order(1));
+    const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
+    const res = await detail(id);
+    expect(res.data.push).toMatchObject({ status: "skipped", reason: "pushes paused" });
+    expect(res.data.body).toBeNull();
+    expect(res.data).toMatchObject({ canRetry: false, canResend: false });
+  });
+
+  it("answers 404 for another shop's push, an unknown id and a malformed one", async () => {
+    await h.webhook("orders/create", order(1), OTHER_SHOP);
+    const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
+    for (const res of [await detail(id), await detail(id + 1000), await h.load(h.routes.pushDetail, "/app/pushes/abc", { params: { id: "abc" } })]) {
+      expect(res.status).toBe(404);
+      expect(res.thrown).toBe(true);
+    }
+    const before = await dumpAll(h.db);
+    expect((await act(id, { intent: "retry" })).status).toBe(404);
+    expect(await dumpAll(h.db)).toEqual(before);
+  });
+
+  it("retries a failed push (queued again, then delivered); a push that did not fail is refused", async () => {
+    h.sandbox.setKnownRecipients([]);
+    await h.webhook("orders/create", order(1));
+    await h.deliverDue();
+    const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
+    expect((await detail(id)).data).toMatchObject({ canRetry: true, canResend: false });
+
+    const res = await act(id, { intent: "retry" });
+    expect(res.status, res.text).toBe(200);
+    expect(res.data).toMatchObject({ ok: true, pushId: id });
+    expect(await pushRow(id)).toMatchObject({ status: "queued" });
+    h.sandbox.setKnownRecipients(null);
+    await h.deliverDue();
+    expect(await pushRow(id)).toMatchObject({ status: "delivered", attempts: 2 });
+
+    const again = await act(id, { intent: "retry" });
+    expect(again.status).toBe(409);
+    expect(again.data.code).toBe("not_failed");
+  });
+
+  it("resends a delivered push as a new push only when confirmed; never a failed one", async () => {
+    await h.webhook("orders/create", order(1));
+    await h.deliverDue();
+    const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
+
+    const before = await dumpAll(h.db);
+    const unconfirmed = await act(id, { intent: "resend" });
+    expect(unconfirmed.status).toBe(400);
+    expect(unconfirmed.data.code).toBe("confirm");
+    expect(await dumpAll(h.db)).toEqual(before);
+
+    const res = await act(id, { intent: "resend", confirm: true });
+    expect(res.status).toBe(200);
+    const newId = res.data.pushId;
+    expect(newId).not.toBe(id);
+    const copy = await pushRow(newId);
+    expect(copy).toMatchObject({ resend_of: id, status: "queued", topic: "Order/Receipt" });
+    expect(copy!.idempotency_key).not.toBe((await pushRow(id))!.idempotency_key);
+    await h.deliverDue();
+    expect(h.sandbox.received.filter((r) => !r.replay)).toHaveLength(2);
+
+    h.sandbox.setKnownRecipients([]);
+    await h.webhook("orders/create", order(2));
+    await h.deliverDue();
+    const failed = await h.db.get<{ id: number }>("SELECT id FROM push WHERE status = 'failed'");
+    const refused = await act(failed!.id, { intent: "resend", confirm: true });
+    expect(refused.status).toBe(409);
+    expect(refused.data.code).toBe("not_delivered");
+  });
+
+  it("refuses an unknown intent and a request without a valid session; nothing changes", async () => {
+    h.sandbox.setKnownRecipients([]);
+    await h.webhook("orders/create", order(1));
+    await h.deliverDue();
+    const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
+    const before = await dumpAll(h.db);
+    expect((await act(id, { intent: "delete" })).status).toBe(400);
+    expect((await h.act(h.routes.pushDetail, `/app/pushes/${id}`, { intent: "retry" }, { params: { id: String(id) }, auth: "forged" })).status).toBe(401);
+    expect((await h.load(h.routes.pushDetail, `/app/pushes/${id}`, { params: { id: String(id) }, auth: "forged" })).status).toBe(401);
+    expect(await dumpAll(h.db)).toEqual(before);
+  });
+});
