@@ -114,6 +114,8 @@ function appEnv(dbFile: string, joinchatUrl: string, worker: boolean): NodeJS.Pr
     JOINCHAT_API_URL: joinchatUrl,
     JOINCHAT_API_SECRET: JOINCHAT_SECRET,
     DELIVERY_CONCURRENCY: String(DELIVERY_CONCURRENCY),
+    // One shop here: let it use every lane, as the floor does (the per-shop limit protects many shops from one).
+    DELIVERY_SHOP_CONCURRENCY: String(DELIVERY_CONCURRENCY),
     DELIVERY_WORKER: worker ? "on" : "off",
     HOST: "127.0.0.1",
     PORT: "0",
@@ -261,13 +263,15 @@ async function measureDrain(sandbox: Server, dbFile: string, count: number) {
   await taker.stop();
   if (intake.accepted !== count) throw new Error(`only ${intake.accepted} of ${count} webhooks were accepted`);
   await resetSandbox(sandbox);
-  const started = performance.now();
   const app = await startApp(dbFile, sandbox.url, true);
+  // The clock starts when the process is up (its start-up is not delivery); what it sent before counts out.
+  const started = performance.now();
+  const before = await sandboxAccepted(sandbox);
   await waitUntil(async () => (await sandboxAccepted(sandbox)) >= count, 600_000);
   const seconds = (performance.now() - started) / 1000;
   const peakRssMb = app.peakRssMb();
   await app.stop();
-  return { pushes: count, seconds: round(seconds), perSecond: Math.round(count / seconds), peakRssMb, intake };
+  return { pushes: count, seconds: round(seconds), perSecond: Math.round((count - before) / seconds), peakRssMb, intake };
 }
 
 async function measureEndToEnd(sandbox: Server) {

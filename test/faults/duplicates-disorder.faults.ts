@@ -49,22 +49,27 @@ describe("duplicates and disorder", () => {
     expect((await app.sendWebhook("fulfillments/update", shop, older, { webhookId: olderId })).status).toBe(200);
     expect((await app.sendWebhook("fulfillments/update", shop, older, { webhookId: olderId })).status).toBe(200);
 
-    const expected = ["receipt", "shipped", "out_for_delivery"];
+    // The receipt and out_for_delivery must arrive; shipped may be skipped when out_for_delivery was planned before it
+    // went out (a status never goes backwards); the stale in_transit never.
     const received = () => stack.sandbox.received.filter((p) => p.shop === shop && !p.replay);
-    for (let i = 0; i < 200 && received().length < expected.length; i++) await new Promise((r) => setTimeout(r, 50));
+    const packages = () => received().filter((p) => p.topic === "package/update").map((p) => p.params.tracking_status as string);
+    for (let i = 0; i < 200 && !(received().some((p) => p.topic === "Order/Receipt") && packages().includes("out_for_delivery")); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await new Promise((r) => setTimeout(r, 500));
-    const statuses = received().filter((p) => p.topic === "package/update").map((p) => p.params.tracking_status);
+    const statuses = packages();
     const stale = app.all<{ reason: string }>("SELECT reason FROM push WHERE shop = ? AND tracking_status = 'in_transit'", shop);
+    const keys = received().map((p) => p.businessKey);
     recordScenario({
       scenario: "stale retries",
       webhooks: 6,
-      expected: String(expected.length),
+      expected: "2–3",
       delivered: received().length,
-      doubled: received().length - new Set(received().map((p) => p.businessKey)).size,
-      lost: expected.length - Math.min(received().length, expected.length),
+      doubled: keys.length - new Set(keys).size,
+      lost: (received().some((p) => p.topic === "Order/Receipt") ? 0 : 1) + (statuses.includes("out_for_delivery") ? 0 : 1),
     });
-    expect(statuses).toEqual(["shipped", "out_for_delivery"]);
-    // One record for the late copy under a new subscription's id, one for Shopify's retry; its repeat changes nothing.
+    expect(statuses.filter((s) => s !== "shipped")).toEqual(["out_for_delivery"]);
+    expect(statuses.indexOf("shipped")).toBeLessThan(1);
     expect(stale.map((s) => s.reason)).toEqual(["stale update", "stale update"]);
   });
 });
