@@ -10,6 +10,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
+import { Redis } from "ioredis";
+import pg from "pg";
 import { runCli } from "../app/cli/main";
 import { buildOrderJson } from "../test/fixtures/orders";
 
@@ -61,7 +63,7 @@ function startProcess(command: string, argv: string[], env: NodeJS.ProcessEnv, r
       clearTimeout(timer);
       proc.stdout!.removeAllListeners("data");
       proc.stdout!.resume();
-      const port = Number(match.groups?.port);
+      const port = Number(match.groups?.port ?? 0);
       resolve({
         proc,
         port,
@@ -102,11 +104,14 @@ function freshDatabase(name: string): string {
   return file;
 }
 
-function appEnv(dbFile: string, joinchatUrl: string, worker: boolean): NodeJS.ProcessEnv {
+/** A database's URL: a SQLite file's path, or already a postgres:// URL. */
+const urlOf = (db: string) => (db.startsWith("postgres") ? db : `file:${db}`);
+
+function appEnv(db: string, joinchatUrl: string, worker: boolean, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
     NODE_ENV: "production",
-    DATABASE_URL: `file:${dbFile}`,
+    DATABASE_URL: urlOf(db),
     SHOPIFY_API_KEY: "bench",
     SHOPIFY_API_SECRET: SHOPIFY_SECRET,
     SHOPIFY_APP_URL: "https://bench.example.com",
@@ -120,20 +125,21 @@ function appEnv(dbFile: string, joinchatUrl: string, worker: boolean): NodeJS.Pr
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "warn",
+    ...extra,
   };
 }
 
-async function startApp(dbFile: string, joinchatUrl: string, worker: boolean): Promise<Server> {
-  // The app logs its port at info; warn keeps the run quiet, so read it from a one-line info logger.
-  const env = { ...appEnv(dbFile, joinchatUrl, worker), LOG_LEVEL: "info" };
+async function startApp(db: string, joinchatUrl: string, worker: boolean, extra: Record<string, string | undefined> = {}): Promise<Server> {
+  // The app logs its port at info (the production default), which is where the run reads it.
+  const env = { ...appEnv(db, joinchatUrl, worker, extra), LOG_LEVEL: "info" };
   return startProcess(process.execPath, ["server.mjs"], env, /"msg":"app listening","port":(?<port>\d+)/);
 }
 
-async function configureShop(dbFile: string): Promise<void> {
+async function configureShop(db: string): Promise<void> {
   const out: string[] = [];
   const code = await runCli(["shop", "configure", "--shop", SHOP, "--page-id", PAGE_ID], {
     out: (l) => out.push(l),
-    env: { DATABASE_URL: `file:${dbFile}` },
+    env: { DATABASE_URL: urlOf(db) },
   });
   if (code !== 0) throw new Error(out.join("\n"));
 }
@@ -353,6 +359,109 @@ async function measureHistory(sandbox: Server) {
   }));
 }
 
+// ---------------------------------------------------------------------------------------------- scale path
+
+const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const BENCH_REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+async function scaleServersReachable(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL, connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    await client.end();
+  } catch (error) {
+    return `PostgreSQL at ${BENCH_DATABASE_URL}: ${(error as Error).message}`;
+  }
+  const redis = new Redis(BENCH_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    return `Redis at ${BENCH_REDIS_URL}: ${(error as Error).message}`;
+  } finally {
+    redis.disconnect();
+  }
+  return null;
+}
+
+/** A PostgreSQL database of its own, created and migrated by `npm run setup`'s script; and how to drop it. */
+function createBenchDatabase(): { url: string; drop: () => Promise<void> } {
+  const name = `joinchat_bench_${randomBytes(4).toString("hex")}`;
+  const url = new URL(BENCH_DATABASE_URL);
+  url.pathname = `/${name}`;
+  node("scripts/setup.mjs", ["--quiet"], { ...process.env, DATABASE_URL: url.toString() });
+  return {
+    url: url.toString(),
+    async drop() {
+      const admin = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+async function removeQueue(prefix: string): Promise<void> {
+  const redis = new Redis(BENCH_REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+}
+
+/** PostgreSQL with BullMQ: web intake (it records and enqueues), then N orders end to end with 1, 2 and 4 workers. */
+async function measureScalePath(sandbox: Server) {
+  const unreachable = await scaleServersReachable();
+  if (unreachable) {
+    log(`scale   skipped: ${unreachable}`);
+    return { skipped: unreachable, intake: null, workers: [] };
+  }
+  const run = async <T>(fn: (db: string, extra: Record<string, string | undefined>) => Promise<T>): Promise<T> => {
+    const db = createBenchDatabase();
+    const prefix = `joinchat-bench-${randomBytes(4).toString("hex")}`;
+    try {
+      await configureShop(db.url);
+      return await fn(db.url, { QUEUE: "bullmq", REDIS_URL: BENCH_REDIS_URL, QUEUE_PREFIX: prefix });
+    } finally {
+      await db.drop();
+      await removeQueue(prefix);
+    }
+  };
+
+  const intake = await run(async (db, extra) => {
+    const web = await startApp(db, sandbox.url, false, extra);
+    const result = await load(web.port, 32, { duration: DURATION });
+    await web.stop();
+    return { ...result, peakRssMb: web.peakRssMb() };
+  });
+  log(`scale   intake c=32 (PostgreSQL, enqueue to BullMQ): ${intake.perSecond}/s p99 ${intake.p99} ms`);
+
+  const workers = [];
+  for (const count of [1, 2, 4]) {
+    const row = await run(async (db, extra) => {
+      await resetSandbox(sandbox);
+      const web = await startApp(db, sandbox.url, false, extra);
+      const env = { ...appEnv(db, sandbox.url, true, extra), LOG_LEVEL: "info", WORKER_PORT: undefined };
+      const fleet = await Promise.all(
+        Array.from({ length: count }, () => startProcess(process.execPath, ["worker.mjs"], env, /"msg":"worker started"/)),
+      );
+      const started = performance.now();
+      const sent = await load(web.port, 32, { amount: N });
+      await waitUntil(async () => (await sandboxAccepted(sandbox)) >= N, 600_000);
+      const seconds = (performance.now() - started) / 1000;
+      const peakRssMb = Math.max(...fleet.map((w) => w.peakRssMb()));
+      await Promise.all([web.stop(), ...fleet.map((w) => w.stop())]);
+      return { workers: count, orders: N, lastPushAfterSeconds: round(seconds), pushesPerSecond: Math.round(N / seconds), intakeErrors: sent.errors, workerPeakRssMb: peakRssMb };
+    });
+    log(`scale   ${count} worker(s): ${N} orders, last push after ${row.lastPushAfterSeconds} s (${row.pushesPerSecond}/s)`);
+    workers.push(row);
+  }
+  return { skipped: null, intake, workers };
+}
+
 // ---------------------------------------------------------------------------------------------- report
 
 const round = (x: number) => Math.round(x * 100) / 100;
@@ -445,7 +554,24 @@ function markdown(r: Results): string {
     "  15 KB order for every request (so the app plans a new receipt each time rather than a duplicate), in the same process",
     "  and on the same two cores; both servers get exactly the same load.",
     "- Delivery alone is timed from the moment the worker's process is up; the JoinChat sandbox runs in its own process.",
-    "- The scale path (PostgreSQL with BullMQ workers) is not measured yet.",
+    "",
+    "## Scale path: PostgreSQL with BullMQ workers",
+    "",
+    ...(r.scale.skipped
+      ? [`Not measured in this run: ${r.scale.skipped}.`]
+      : [
+          "The web process records each delivery in PostgreSQL and adds a BullMQ job after the commit; `npm run worker` processes",
+          `deliver. Intake at 32 connections (no worker running): ${r.scale.intake!.perSecond} webhooks/s, p50 / p99 / max ${r.scale.intake!.p50} / ${r.scale.intake!.p99} / ${r.scale.intake!.max} ms, errors ${r.scale.intake!.errors}.`,
+          "",
+          `${N} orders sent at 32 connections while the workers run, timed until the last push reaches the sandbox:`,
+          "",
+          "| worker processes | last push after (s) | pushes/s | peak RSS of a worker (MB) | intake errors |",
+          "| --- | --- | --- | --- | --- |",
+          ...r.scale.workers.map((w) => `| ${w.workers} | ${w.lastPushAfterSeconds} | ${w.pushesPerSecond} | ${w.workerPeakRssMb} | ${w.intakeErrors} |`),
+          "",
+          "On two cores, more worker processes share the same CPU with the web process, PostgreSQL, Redis, the sandbox and the",
+          "load generator: the rows show the cost of the distributed path on one machine, not how it scales across machines.",
+        ]),
     "",
   ];
   for (const [t, , ok] of targets) if (!ok) lines.push(`- Missed: ${t}. See the numbers above; what holds it back is the next thing to profile.`);
@@ -460,7 +586,8 @@ async function runAll() {
     const intake = await measureIntake(sandbox);
     const endToEnd = await measureEndToEnd(sandbox);
     const history = await measureHistory(sandbox);
-    return { machine: machine(), options: { n: N, duration: DURATION, connections: CONNECTIONS, history: HISTORY, quick: QUICK }, intake, endToEnd, history };
+    const scale = await measureScalePath(sandbox);
+    return { machine: machine(), options: { n: N, duration: DURATION, connections: CONNECTIONS, history: HISTORY, quick: QUICK }, intake, endToEnd, history, scale };
   } finally {
     await sandbox.stop();
   }
