@@ -1,6 +1,7 @@
 // Each fault scenario adds a row; the global teardown prints the table when the run ends.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { beforeAll } from "vitest";
 
 export const SUMMARY_FILE = path.resolve("test/.tmp/faults-summary.jsonl");
 
@@ -14,9 +15,19 @@ export interface ScenarioRow {
   lost: number;
 }
 
+let backendLabel = "";
+
+/** Names the backend (SQLite, PostgreSQL with BullMQ) of the scenarios registered after it, in the table. */
+export function labelScenarios(label: string): void {
+  beforeAll(() => {
+    backendLabel = label;
+  });
+}
+
 export function recordScenario(row: ScenarioRow): void {
   mkdirSync(path.dirname(SUMMARY_FILE), { recursive: true });
-  appendFileSync(SUMMARY_FILE, JSON.stringify(row) + "\n");
+  const scenario = backendLabel ? `${row.scenario} [${backendLabel}]` : row.scenario;
+  appendFileSync(SUMMARY_FILE, JSON.stringify({ ...row, scenario }) + "\n");
 }
 
 export function resetSummary(): void {

@@ -177,9 +177,9 @@ export async function waitForWorld(app: AppProcess, sandbox: JoinChatSandbox, wo
   const until = Date.now() + timeoutMs;
   for (;;) {
     const t = tally(sandbox, world);
-    const pending = app.get<{ n: number }>(
+    const pending = await app.db.get<{ n: number }>(
       "SELECT COUNT(*) AS n FROM push WHERE shop = ? AND status IN ('queued', 'retrying', 'sending')",
-      world.shop,
+      [world.shop],
     );
     if (t.lost.length === 0 && Number(pending?.n ?? 1) === 0) return;
     if (Date.now() > until) return;
