@@ -4,6 +4,8 @@
 import type { ZodError } from "zod";
 import { TRACKING_STATUSES, type RecipientPreference, type TrackingStatus } from "../pushes/types";
 import { ShopSettingsPatchSchema } from "./settings-schema";
+// Type only: erased from the browser bundle, so the server module never reaches the client.
+import type { ShopSettings } from "./settings.server";
 
 export const SettingsFormSchema = ShopSettingsPatchSchema.pick({
   receiptEnabled: true,
@@ -30,16 +32,10 @@ export interface SettingsFormValues {
 
 /** The settings a shop's pushes follow, as the form shows them (the database's defaults for a new shop). */
 export function formValuesOf(
-  settings: {
-    receiptEnabled: boolean;
-    unpaidEnabled: boolean;
-    packageEnabled: boolean;
-    unpaidDelayMinutes: number;
-    recipientPreference: RecipientPreference;
-    testOrdersEnabled: boolean;
-    paused: boolean;
-    packageStatuses: TrackingStatus[] | null;
-  } | null,
+  settings: Pick<
+    ShopSettings,
+    "receiptEnabled" | "unpaidEnabled" | "packageEnabled" | "unpaidDelayMinutes" | "recipientPreference" | "testOrdersEnabled" | "paused" | "packageStatuses"
+  > | null,
 ): SettingsFormValues {
   return {
     receiptEnabled: settings?.receiptEnabled ?? true,
