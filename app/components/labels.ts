@@ -1,3 +1,4 @@
+import { reasonCode } from "../pushes/skip-reasons";
 import type { MessageKey } from "../i18n/en";
 
 /** The message key naming a JoinChat topic for a merchant. */
@@ -21,20 +22,6 @@ export function trackingKey(status: string): MessageKey {
 
 /** The message key of a skip reason recorded on a push, or null for a reason the catalog does not know. */
 export function reasonKey(reason: string): MessageKey | null {
-  const known: Record<string, MessageKey> = {
-    "page not linked": "reason.pageNotLinked",
-    "push type off": "reason.pushTypeOff",
-    "no recipient": "reason.noRecipient",
-    duplicate: "reason.duplicate",
-    cancelled: "reason.cancelled",
-    "test order": "reason.testOrder",
-    "pushes paused": "reason.paused",
-    "already paid": "reason.alreadyPaid",
-    "stale update": "reason.staleUpdate",
-    "status went backwards": "reason.statusBackwards",
-    "unknown shipment status": "reason.unknownShipmentStatus",
-    "tracking status not pushed": "reason.statusNotPushed",
-    "order paid before the reminder went out": "reason.paidBeforeReminder",
-  };
-  return known[reason] ?? null;
+  const code = reasonCode(reason);
+  return code ? (`reason.${code}` as MessageKey) : null;
 }

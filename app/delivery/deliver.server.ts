@@ -43,7 +43,7 @@ export async function deliverPush(deps: DeliveryDeps, push: PushRow): Promise<Pu
   if (settings.paused) return settle(deps, push, "skipped", SKIP_REASONS.paused);
   if (push.topic === "Order/Unpaid" && push.order_gid) {
     const order = await readOrderRow(deps.db, push.shop, push.order_gid);
-    if (order?.paid === 1) return settle(deps, push, "cancelled", "order paid before the reminder went out");
+    if (order?.paid === 1) return settle(deps, push, "cancelled", SKIP_REASONS.paidBeforeReminder);
   }
   if (push.topic === "package/update" && push.fulfillment_gid && push.tracking_status && push.resend_of === null) {
     // A later status was planned while this one waited (a retry, the same batch): sent now, it would go backwards.

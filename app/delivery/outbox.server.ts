@@ -138,16 +138,25 @@ export async function storePush(
 }
 
 /** A merchant's explicit resend: a new push with a fresh key, never a duplicate of the original. */
-export async function storeResend(sql: Sql, original: PushRow, now: number): Promise<number> {
-  const key = `${original.business_key}#resend:${randomUUID()}`;
+/**
+ * Stores a merchant's resend of `original` as a new push with its own keys. A `requestKey` (the caller's id of the
+ * request, sent again when the request is repeated) makes it once only: the same key finds the push already
+ * stored instead of a second one. Returns the push and whether this call created it.
+ */
+export async function storeResend(sql: Sql, original: PushRow, now: number, requestKey?: string): Promise<{ id: number; created: boolean }> {
+  const key = `${original.business_key}#resend:${requestKey ?? randomUUID()}`;
   const rows = await sql.all<{ id: number }>(
     `INSERT INTO push (shop, topic, business_key, idempotency_key, status, order_gid, order_name, fulfillment_gid, tracking_status,
        customer_gid, recipient_kind, recipient_value, recipient_provisional, params, product_gids, test, resend_of, due_at, created_at, updated_at)
      SELECT shop, topic, ?, ?, 'queued', order_gid, order_name, fulfillment_gid, tracking_status, customer_gid, recipient_kind,
-       recipient_value, recipient_provisional, params, product_gids, test, id, ?, ?, ? FROM push WHERE id = ? RETURNING id`,
+       recipient_value, recipient_provisional, params, product_gids, test, id, ?, ?, ? FROM push WHERE id = ?
+     ON CONFLICT (shop, business_key) DO NOTHING RETURNING id`,
     [key, randomUUID(), now, now, now, original.id],
   );
-  return rows[0].id;
+  if (rows[0]) return { id: rows[0].id, created: true };
+  const existing = await sql.get<{ id: number }>("SELECT id FROM push WHERE shop = ? AND business_key = ?", [original.shop, key]);
+  if (!existing) throw new Error(`resend of push ${original.id} was neither stored nor found`);
+  return { id: existing.id, created: false };
 }
 
 export async function getPush(sql: Sql, id: number): Promise<PushRow | undefined> {

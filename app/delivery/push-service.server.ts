@@ -7,7 +7,7 @@ import { getPush, normalizePushRow, PUSH_COLUMNS, PUSH_STATUSES, storeResend, ty
 // What merchants and operators do with pushes (the CLI now, the admin later): list, look, retry, resend.
 
 /** Why an action on a push was refused; the admin shows a message per code, the CLI the message. */
-export type PushActionErrorCode = "not_found" | "not_failed" | "not_delivered" | "redacted" | "changed" | "invalid";
+export type PushActionErrorCode = "not_found" | "not_failed" | "not_delivered" | "redacted" | "changed" | "invalid" | "nothing_to_resend";
 
 export class PushActionError extends Error {
   name = "PushActionError";
@@ -280,12 +280,20 @@ export async function retryFailedPushes(sql: Sql, filter: PushFilter, now = Date
   return { retried, refused, remaining };
 }
 
-/** A merchant's explicit resend of a delivered push: a new push with its own key. */
-export async function resendPush(sql: Sql, id: number, now = Date.now(), shop?: string): Promise<PushSummary> {
+/**
+ * A merchant's explicit resend of a delivered push: a new push with its own key. With a `requestKey`, a repeated
+ * request (the same key) gives back the push the first one stored instead of sending the buyer another.
+ */
+export async function resendPush(sql: Sql, id: number, now = Date.now(), shop?: string, requestKey?: string): Promise<PushSummary> {
+  return (await resendDeliveredPush(sql, id, now, shop, requestKey)).push;
+}
+
+/** resendPush, telling also whether this call stored the resend (false: an earlier request with the same key did). */
+export async function resendDeliveredPush(sql: Sql, id: number, now: number, shop?: string, requestKey?: string): Promise<{ push: PushSummary; created: boolean }> {
   const row = await getPush(sql, id);
   if (!row || (shop && row.shop !== shop)) throw new PushActionError(`push ${id} not found`, "not_found");
   if (row.status !== "delivered") throw new PushActionError(`push ${id} is ${row.status}: only a delivered push can be resent`, "not_delivered");
   if (row.redacted_at !== null || row.params === null) throw new PushActionError(`push ${id} cannot be resent: the customer's data was erased`, "redacted");
-  const newId = await storeResend(sql, row, now);
-  return summarizePush(normalizePushRow((await getPush(sql, newId))!));
+  const stored = await storeResend(sql, row, now, requestKey);
+  return { push: summarizePush(normalizePushRow((await getPush(sql, stored.id))!)), created: stored.created };
 }

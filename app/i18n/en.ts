@@ -273,6 +273,7 @@ export const en = {
   "detail.errors.changed": "The push changed meanwhile: look again.",
   "detail.errors.invalid": "The action could not be done.",
   "detail.errors.confirm": "Confirm the resend first.",
+  "detail.errors.nothing_to_resend": "The order has nothing delivered to send again.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -272,4 +272,5 @@ export const zhCN: Messages = {
   "detail.errors.changed": "推送已发生变化：请重新查看。",
   "detail.errors.invalid": "无法完成此操作。",
   "detail.errors.confirm": "请先确认重新发送。",
+  "detail.errors.nothing_to_resend": "该订单没有已送达的消息可以重发。",
 };

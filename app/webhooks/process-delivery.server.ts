@@ -175,7 +175,7 @@ async function handleOrder(tx: Sql, ctx: DeliveryContext, topic: OrderTopic, ord
     ],
   );
 
-  const cancelled = paidNow ? await cancelUnpaidReminder(tx, ctx.shop, facts.orderGid, "order paid before the reminder went out", ctx.now) : [];
+  const cancelled = paidNow ? await cancelUnpaidReminder(tx, ctx.shop, facts.orderGid, SKIP_REASONS.paidBeforeReminder, ctx.now) : [];
 
   const settings = await loadSettings(tx, ctx.shop);
   const draft = planOrderPush(topic, order, facts, settings, ctx.now);

@@ -80,7 +80,11 @@ describe.skipIf(!postgresAvailable)("the Database over PostgreSQL", () => {
     const id = await insertPush("resend.myshopify.com", Date.now(), "delivered");
     const original = (await getPush(db, id))!;
     const copy = await storeResend(db, original, 12345);
-    expect(await getPush(db, copy)).toMatchObject({ shop: "resend.myshopify.com", status: "queued", resend_of: id, due_at: 12345, created_at: 12345 });
+    expect(copy.created).toBe(true);
+    expect(await getPush(db, copy.id)).toMatchObject({ shop: "resend.myshopify.com", status: "queued", resend_of: id, due_at: 12345, created_at: 12345 });
+    // The same request key again (a repeated request) finds that push, on PostgreSQL's ON CONFLICT as on SQLite's.
+    const once = await storeResend(db, original, 12346, "request-1");
+    expect(await storeResend(db, original, 12347, "request-1")).toEqual({ id: once.id, created: false });
   });
 
   it("four processes claiming at once (FOR UPDATE SKIP LOCKED) take every due push exactly once, at most 3 per shop per claim", { timeout: 60_000 }, async () => {
