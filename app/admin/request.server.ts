@@ -10,12 +10,14 @@ export interface AdminContext {
   shop: string;
   session: Session;
   runtime: Runtime;
+  /** Adds the CORS headers an answer to an admin UI extension (another origin) needs. */
+  cors: (response: Response) => Response;
 }
 
 export async function adminContext(request: Request): Promise<AdminContext> {
-  const { session } = await authenticate.admin(request);
+  const { session, cors } = await authenticate.admin(request);
   const runtime = await getRuntime();
-  return { shop: session.shop, session, runtime };
+  return { shop: session.shop, session, runtime, cors };
 }
 
 /** The JSON object an admin form posted (fetcher.submit with encType application/json); 400 otherwise. */

@@ -17,12 +17,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function reset() {
-  for (const table of ["push_attempt", "push", "shopify_order", "webhook_delivery", "shop_settings", "fulfillment_state"]) await h.db.run(`DELETE FROM ${table}`);
-  h.sandbox.reset();
-  await h.configure({ pageId: PAGE_ID });
-  await h.configure({ pageId: PAGE_ID }, OTHER_SHOP);
-}
+const reset = () => h.resetShops(PAGE_ID);
 
 /** An order through the real intake: paid orders get a receipt, pending ones an unpaid reminder. */
 function order(n: number, extra: Record<string, unknown> = {}) {

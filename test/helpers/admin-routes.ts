@@ -11,6 +11,7 @@ import { claimDuePushes } from "../../app/delivery/outbox.server";
 import type { Runtime } from "../../app/runtime.server";
 import type { ShopSettingsPatch } from "../../app/settings/settings-schema";
 import type { WebhookTopic } from "../../app/webhooks/topics";
+import { CHROME_UA } from "../browser/admin-server";
 import { startJoinChatSandbox, type JoinChatSandbox } from "../sandbox/joinchat-sandbox";
 import { freshDatabaseFile } from "./app-process";
 
@@ -18,8 +19,7 @@ export const SHOP = TEST_SHOP;
 export const OTHER_SHOP = "someone-else.myshopify.com";
 export const SCOPES = "read_orders,read_fulfillments,read_products";
 export const APP_JOINCHAT_SECRET = "app-default-joinchat-secret";
-export const CHROME_UA =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+export { CHROME_UA };
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- route modules are loaded dynamically, after the environment is set */
 type RouteModule = { loader?: (args: any) => Promise<unknown>; action?: (args: any) => Promise<unknown> };
@@ -40,6 +40,10 @@ export interface CallOptions {
   /** Default: a valid session token in the Authorization header, as App Bridge sends it. */
   auth?: "bearer" | "document" | "none" | "forged";
   search?: Record<string, string>;
+  /** Extra request headers (an Origin, as an admin UI extension's requests have). */
+  headers?: Record<string, string>;
+  /** Default GET for load, POST for act. */
+  method?: string;
 }
 
 export interface AdminRoutes {
@@ -54,10 +58,14 @@ export interface AdminRoutes {
     testPush: RouteModule;
     pushes: RouteModule;
     pushDetail: RouteModule;
+    /** The order page block's route, /api/orders/:orderId/pushes. */
+    orderPushes: RouteModule;
   };
   load(route: RouteModule, path: string, options?: CallOptions): Promise<RouteAnswer>;
   act(route: RouteModule, path: string, body: unknown, options?: CallOptions & { rawBody?: string }): Promise<RouteAnswer>;
   configure(patch: ShopSettingsPatch, shop?: string): Promise<void>;
+  /** Forgets every push, order and setting, resets the sandbox, and links both shops to `pageId`. */
+  resetShops(pageId: string): Promise<void>;
   /** A webhook through the real intake service (as after Shopify's HMAC check). */
   webhook(topic: WebhookTopic, rawBody: string, shop?: string): Promise<void>;
   /** Sends every due push now through deliverPush, as the worker does. */
@@ -122,13 +130,14 @@ async function start(): Promise<AdminRoutes> {
     testPush: (await import("../../app/routes/app.test-push")) as RouteModule,
     pushes: (await import("../../app/routes/app.pushes._index")) as RouteModule,
     pushDetail: (await import("../../app/routes/app.pushes.$id")) as RouteModule,
+    orderPushes: (await import("../../app/routes/api.orders.$orderId.pushes")) as RouteModule,
   };
   const { updateShopSettings } = await import("../../app/settings/settings.server");
 
   async function request(path: string, init: { method: string; body?: string }, options: CallOptions): Promise<Request> {
     const url = new URL(path, APP_URL);
     for (const [k, v] of Object.entries(options.search ?? {})) url.searchParams.set(k, v);
-    const headers = new Headers({ "user-agent": CHROME_UA });
+    const headers = new Headers({ "user-agent": CHROME_UA, ...options.headers });
     if (init.body !== undefined) headers.set("content-type", "application/json");
     const auth = options.auth ?? "bearer";
     if (auth === "bearer" || auth === "forged") {
@@ -160,14 +169,20 @@ async function start(): Promise<AdminRoutes> {
     sandbox,
     routes,
     async load(route, path, options = {}) {
-      return call(route.loader, await request(path, { method: "GET" }, options), options.params ?? {});
+      return call(route.loader, await request(path, { method: options.method ?? "GET" }, options), options.params ?? {});
     },
     async act(route, path, body, options = {}) {
       const raw = options.rawBody ?? JSON.stringify(body);
-      return call(route.action, await request(path, { method: "POST", body: raw }, options), options.params ?? {});
+      return call(route.action, await request(path, { method: options.method ?? "POST", body: raw }, options), options.params ?? {});
     },
     async configure(patch, shop = SHOP) {
       await updateShopSettings(runtime.db, shop, patch, runtime.box);
+    },
+    async resetShops(pageId) {
+      for (const table of ["push_attempt", "push", "shopify_order", "webhook_delivery", "shop_settings", "fulfillment_state"]) await runtime.db.run(`DELETE FROM ${table}`);
+      sandbox.reset();
+      await updateShopSettings(runtime.db, SHOP, { pageId }, runtime.box);
+      await updateShopSettings(runtime.db, OTHER_SHOP, { pageId }, runtime.box);
     },
     async webhook(topic, rawBody, shop = SHOP) {
       const answer = await runtime.receive({ topic, shop, webhookId: randomUUID(), apiVersion: "2026-04", eventId: null, triggeredAt: null, rawBody });

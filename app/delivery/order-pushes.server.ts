@@ -1,0 +1,119 @@
+import type { Sql } from "../db/database.server";
+import type { OrderPushesAnswer, OrderPushView } from "../pushes/order-pushes-contract";
+import { reasonCode } from "../pushes/skip-reasons";
+import { normalizePushRow, PUSH_COLUMNS, type PushRow } from "./outbox.server";
+import { PushActionError, resendDeliveredPush, retryPush, summarizePush, TEST_PUSH_KEY_PREFIX, type PushSummary } from "./push-service.server";
+
+// The pushes of one order, for the order page block in the Shopify admin (extensions/order-pushes): what it lists,
+// and its resend of the receipt or of the latest shipping update. The same push services as the app's own pages.
+
+export type OrderResendKind = "receipt" | "shippingUpdate";
+
+const RESEND_TOPICS: Record<OrderResendKind, string> = { receipt: "Order/Receipt", shippingUpdate: "package/update" };
+
+/** An order's id as Shopify's admin has it: digits, or its GID. */
+const ORDER_ID = /^(?:gid:\/\/shopify\/Order\/)?([1-9]\d{0,19})$/;
+
+/** The Admin API GID of an order id from a URL (`450789469` or `gid://shopify/Order/450789469`); null if it is none. */
+export function orderGidOf(value: string | undefined): string | null {
+  const match = value ? ORDER_ID.exec(value) : null;
+  return match ? `gid://shopify/Order/${match[1]}` : null;
+}
+
+/** A request id the block sends with a resend: 8 to 64 letters, digits or dashes (nothing LIKE would read). */
+const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
+
+export function isRequestId(value: unknown): value is string {
+  return typeof value === "string" && REQUEST_ID.test(value);
+}
+
+export function orderPushView(push: PushSummary): OrderPushView {
+  const undelivered = push.status === "failed" || push.status === "retrying";
+  return {
+    id: push.id,
+    topic: push.topic,
+    trackingStatus: push.trackingStatus,
+    status: push.status,
+    reasonCode: reasonCode(push.reason),
+    reason: push.reason,
+    joinchatMessage: undelivered ? push.lastError : null,
+    recipient: push.recipient,
+    attempts: push.attempts,
+    createdAt: push.createdAt,
+    updatedAt: push.updatedAt,
+    deliveredAt: push.deliveredAt,
+    dueAt: push.status === "retrying" ? push.dueAt : null,
+    resendOf: push.resendOf,
+    path: `/app/pushes/${push.id}`,
+  };
+}
+
+// A merchant's test pushes are never an order's, whatever they carry.
+const NOT_A_TEST_PUSH = `business_key NOT LIKE '${TEST_PUSH_KEY_PREFIX}%'`;
+
+/** The order's pushes, newest first (at most `limit`), and what a resend would send again. */
+export async function listOrderPushes(sql: Sql, shop: string, orderGid: string, limit = 50): Promise<OrderPushesAnswer> {
+  const rows = await sql.all<PushRow>(
+    `SELECT ${PUSH_COLUMNS} FROM push WHERE shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    [shop, orderGid, limit + 1],
+  );
+  const pushes = rows.slice(0, limit).map((r) => summarizePush(normalizePushRow(r)));
+  const [receipt, shippingUpdate] = await Promise.all([resendTarget(sql, shop, orderGid, "receipt"), resendTarget(sql, shop, orderGid, "shippingUpdate")]);
+  return {
+    orderGid,
+    orderName: pushes.find((p) => p.orderName)?.orderName ?? null,
+    pushes: pushes.map(orderPushView),
+    more: rows.length > limit,
+    resend: {
+      receipt: receipt ? { pushId: receipt.id, trackingStatus: null } : null,
+      shippingUpdate: shippingUpdate ? { pushId: shippingUpdate.id, trackingStatus: shippingUpdate.tracking_status } : null,
+    },
+  };
+}
+
+/** The newest delivered push of that kind whose buyer's data is still there: what a resend sends again. */
+async function resendTarget(sql: Sql, shop: string, orderGid: string, kind: OrderResendKind): Promise<{ id: number; tracking_status: string | null } | undefined> {
+  return sql.get<{ id: number; tracking_status: string | null }>(
+    `SELECT id, tracking_status FROM push
+     WHERE shop = ? AND order_gid = ? AND topic = ? AND status = 'delivered' AND redacted_at IS NULL AND params IS NOT NULL AND ${NOT_A_TEST_PUSH}
+     ORDER BY created_at DESC, id DESC LIMIT 1`,
+    [shop, orderGid, RESEND_TOPICS[kind]],
+  );
+}
+
+/**
+ * Sends the buyer the order's receipt, or its latest shipping update, again: a new push of the newest delivered
+ * one. A `requestId` makes it once only: the same id again gives back the push the first request stored, even
+ * if that one has since become the newest delivered.
+ */
+export async function resendOrderPush(
+  sql: Sql,
+  shop: string,
+  orderGid: string,
+  kind: OrderResendKind,
+  now = Date.now(),
+  requestId?: string,
+): Promise<{ push: PushSummary; created: boolean }> {
+  if (requestId !== undefined && !isRequestId(requestId)) throw new PushActionError("requestId must be 8 to 64 letters, digits or dashes", "invalid");
+  if (requestId) {
+    const earlier = await sql.get<PushRow>(`SELECT ${PUSH_COLUMNS} FROM push WHERE shop = ? AND order_gid = ? AND business_key LIKE ?`, [
+      shop,
+      orderGid,
+      `%#resend:${requestId}`,
+    ]);
+    if (earlier) return { push: summarizePush(normalizePushRow(earlier)), created: false };
+  }
+  const target = await resendTarget(sql, shop, orderGid, kind);
+  if (!target) {
+    const what = kind === "receipt" ? "receipt" : "shipping update";
+    throw new PushActionError(`order ${orderGid} has no delivered ${what} to send again`, "nothing_to_resend");
+  }
+  return resendDeliveredPush(sql, target.id, now, shop, requestId);
+}
+
+/** Retries a failed push of the order (another order's push, or another shop's, is "not found"). */
+export async function retryOrderPush(sql: Sql, shop: string, orderGid: string, pushId: number, now = Date.now()): Promise<PushSummary> {
+  const row = await sql.get<{ id: number }>(`SELECT id FROM push WHERE id = ? AND shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH}`, [pushId, shop, orderGid]);
+  if (!row) throw new PushActionError(`push ${pushId} not found on order ${orderGid}`, "not_found");
+  return retryPush(sql, pushId, now, shop);
+}
