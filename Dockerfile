@@ -12,6 +12,9 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The admin UI extensions are npm workspaces (extensions/*): npm ci needs their package.json files. Shopify CLI
+# builds and hosts the extensions themselves (`npm run deploy`); the image only carries their dependencies along.
+COPY extensions/order-pushes/package.json ./extensions/order-pushes/
 # No dependency install scripts (Prisma's would download engines this app does not use: it runs Prisma through
 # driver adapters, ../shared/STACK.md), except better-sqlite3's compile.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3

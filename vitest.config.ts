@@ -21,6 +21,15 @@ export default defineConfig({
         test: { name: "app", include: ["app/**/*.test.ts", "app/**/*.test.tsx", "test/**/*.test.ts"], exclude: ["test/scale/**", "**/node_modules/**"] },
       },
       {
+        // The admin UI extensions (extensions/*): Preact in a DOM from jsdom, with Shopify's extension test tooling.
+        extends: true,
+        esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+        test: { name: "extensions", environment: "./test/helpers/jsdom-environment.ts", setupFiles: ["test/helpers/extension-dom-setup.ts"],
+          // Inlined, so that the tester's import of the extension's module (.tsx) goes through Vite.
+          server: { deps: { inline: ["@shopify/ui-extensions-tester"] } },
+          include: ["extensions/*/tests/**/*.test.ts"] },
+      },
+      {
         extends: true,
         test: { name: "scale", include: ["test/scale/**/*.test.ts"], fileParallelism: false, sequence: { groupOrder: 1 }, testTimeout: 180_000 },
       },

@@ -15,6 +15,8 @@ export const BROWSER_API_KEY = "browser-test-api-key";
 export const BROWSER_API_SECRET = "shpss_browser_test_secret_0123456789";
 export const BROWSER_APP_JOINCHAT_SECRET = "app-default-joinchat-secret";
 export const SCOPES = "read_orders,read_fulfillments,read_products";
+/** An ordinary Chrome's user agent: the app turns away what looks like a bot (headless Chromium's own agent too). */
+export const CHROME_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 export interface AdminServer {
   url: string;

@@ -16,14 +16,13 @@ import { signShopifyWebhook } from "../../app/webhooks/sign-webhook";
 import { buildOrderJson } from "../fixtures/orders";
 import { httpRequest, waitFor } from "../helpers/app-process";
 import { startJoinChatSandbox, type JoinChatSandbox } from "../sandbox/joinchat-sandbox";
-import { BROWSER_API_SECRET, BROWSER_APP_JOINCHAT_SECRET, startAdminServer, type AdminServer } from "./admin-server";
+import { BROWSER_API_SECRET, BROWSER_APP_JOINCHAT_SECRET, CHROME_UA, startAdminServer, type AdminServer } from "./admin-server";
 import { APP_BRIDGE_STAND_IN, APP_BRIDGE_URL } from "./app-bridge-stand-in";
 
 // Debian's Chromium; CHROMIUM_PATH points elsewhere (or nowhere, to try the skip).
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 // An ordinary Chrome: Shopify's authentication answers 410 Gone to agents that look like bots (HeadlessChrome).
-const CHROME_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const SCREENSHOTS = path.resolve("test-results/screenshots");
 
 // Built for Shopify: LCP at most 2.5 s, CLS at most 0.1.
