@@ -1,16 +1,21 @@
 // npm run demo: the app's main job on its embedded default, with nothing but this machine.
 // Migrates a fresh SQLite database, builds and starts the production server (with its delivery worker),
 // starts the JoinChat sandbox, links a demo shop, sends correctly signed Shopify webhooks for an unpaid order,
-// its payment, a fulfillment and its delivery, prints every push JoinChat received and the delivery log.
+// its payment, a fulfillment and its delivery, prints every push JoinChat received and the delivery log, then
+// shows the order page block's view of the order (its app route, with a session token as the admin gives the
+// block one) and resends the receipt through it.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { runCli } from "../app/cli/main";
+import type { OrderPushActionAnswer, OrderPushesAnswer } from "../app/pushes/order-pushes-contract";
+import { signSessionToken } from "../app/shopify/sign-session-token";
 import { signShopifyWebhook } from "../app/webhooks/sign-webhook";
 import { buildFulfillmentJson } from "../test/fixtures/fulfillments";
-import { buildOrderJson } from "../test/fixtures/orders";
+import { buildOrderJson, ORDER_ID } from "../test/fixtures/orders";
 import { startJoinChatSandbox } from "../test/sandbox/joinchat-sandbox";
 
 const SHOP = "demo-shop.myshopify.com";
@@ -111,13 +116,53 @@ async function main() {
       throw new Error(`expected 4 pushes, none doubled; got ${sandbox.received.length}, doubled ${stats.doubledBusinessKeys.join(", ")}`);
     }
     say();
-    say("Done: an unpaid reminder, a receipt, and two shipping updates, each signed and sent once.");
+    await orderPageBlock(`http://127.0.0.1:${port}`, env, () => sandbox.received.length);
+    say();
+    say("Done: an unpaid reminder, a receipt, two shipping updates and the receipt resent, each signed and sent once.");
   } finally {
     app.kill("SIGTERM");
     await new Promise((resolve) => app.once("exit", resolve));
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What the order page block shows for the demo order, and its "Resend receipt", through the block's app route. */
+async function orderPageBlock(appUrl: string, env: Record<string, string>, received: () => number): Promise<void> {
+  // The offline session Shopify's install stores; authenticate.admin needs it beside the session token.
+  const db = new BetterSqlite3(env.DATABASE_URL.slice("file:".length));
+  db.prepare(`INSERT INTO "Session" ("id", "shop", "state", "isOnline", "scope", "accessToken") VALUES (?, ?, 'installed', 0, ?, 'demo-token')`).run(
+    `offline_${SHOP}`,
+    SHOP,
+    env.SCOPES ?? "read_orders,read_fulfillments,read_products",
+  );
+  db.close();
+  const call = async <T>(method: "GET" | "POST", body?: unknown): Promise<T> => {
+    const token = signSessionToken({ shop: SHOP, apiKey: env.SHOPIFY_API_KEY, apiSecret: env.SHOPIFY_API_SECRET });
+    const res = await fetch(`${appUrl}/api/orders/${ORDER_ID}/pushes`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "user-agent": "Mozilla/5.0 (demo) Chrome/131.0" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} /api/orders/${ORDER_ID}/pushes answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const show = (answer: OrderPushesAnswer) => {
+    for (const p of answer.pushes) {
+      const what = `${p.topic}${p.trackingStatus ? ` (${p.trackingStatus})` : ""}`;
+      say(`   #${String(p.id).padEnd(4)} ${what.padEnd(28)} ${p.status.padEnd(10)} to ${p.recipient}${p.resendOf ? `  resend of #${p.resendOf}` : ""}`);
+    }
+  };
+  say(`8. The order page block's view of ${ORDER_ID} (GET /api/orders/${ORDER_ID}/pushes with a session token):`);
+  show(await call<OrderPushesAnswer>("GET"));
+  say("   (With a session stored, the app also asks Shopify's Admin API for what the payload lacks; Shopify cannot be");
+  say("   reached from here, so it logs a warning and sends the push without it.)");
+  const before = received();
+  const answer = await call<OrderPushActionAnswer>("POST", { intent: "resend-receipt", confirm: true, requestId: randomUUID() });
+  if (!answer.ok) throw new Error(`the resend was refused: ${answer.message}`);
+  await waitFor(() => received() > before, 10_000);
+  say(`   "Resend receipt" -> push #${answer.push.id}; JoinChat received it. Now:`);
+  show(await call<OrderPushesAnswer>("GET"));
 }
 
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
