@@ -238,7 +238,7 @@ function PushItem({ push, busy, onRetry }: { push: OrderPushView; busy: boolean;
         {reason && <s-text color="subdued">{reason}</s-text>}
         {push.resendOf !== null && <s-text color="subdued">{t("push.resendOf", { id: push.resendOf })}</s-text>}
         <s-stack direction="inline" gap="small" alignItems="center">
-          <s-link href={`app:${push.path}`}>{t("push.details")}</s-link>
+          <s-link href={push.path}>{t("push.details")}</s-link>
           {push.status === "failed" && (
             <s-button variant="tertiary" data-action="retry" disabled={busy} onClick={onRetry}>
               {t("push.retry")}

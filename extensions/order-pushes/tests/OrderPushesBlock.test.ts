@@ -100,7 +100,7 @@ describe("the order page block", () => {
       expect(item.textContent).not.toContain(PSID);
       expect(item.textContent).toMatch(/\d{4}/);
     }
-    expect(receipt.querySelector("s-link")?.getAttribute("href")).toBe(`app:/app/pushes/${ids[1]}`);
+    expect(receipt.querySelector("s-link")?.getAttribute("href")).toBe(`/app/pushes/${ids[1]}`);
     expect(q("s-admin-block")?.getAttribute("collapsedsummary") ?? q("s-admin-block")?.getAttribute("collapsedSummary")).toBe("2 pushes");
     expect(text('[data-action="resend-receipt"]')).toBe("Resend receipt");
     expect(text('[data-action="resend-shipping-update"]')).toBe("Resend latest shipping update");
