@@ -107,8 +107,11 @@ export function OrderPushesBlock() {
       setConfirming(null);
       await reload();
     } catch (error) {
-      setConfirming(null);
-      setActionError(errorText(error instanceof AppRequestError ? error.code : "network"));
+      const code = error instanceof AppRequestError ? error.code : "network";
+      // Without an answer the app may have stored the resend: the confirmation stays, with the same request id, so
+      // that "Send again" finds that push instead of sending the buyer a second one.
+      if (code !== "network") setConfirming(null);
+      setActionError(errorText(code));
     } finally {
       setBusy(false);
     }

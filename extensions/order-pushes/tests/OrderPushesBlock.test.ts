@@ -202,6 +202,36 @@ describe("the order page block", () => {
     expect(pushIdsOf(7)).toEqual(before);
   });
 
+  it("sends a resend whose answer was lost again with the same request id: the buyer gets it once", async () => {
+    await app.webhook("orders/create", order(11));
+    await app.settled();
+    const before = pushIdsOf(11);
+    useOrder(11);
+    await rendered();
+    // The app stores the resend, but its answer never reaches the block (the connection drops).
+    const bodies: string[] = [];
+    extension.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = await app.fetch(input, init);
+      if (init?.method === "POST") {
+        bodies.push(String(init.body));
+        if (bodies.length === 1) throw new TypeError("network connection lost");
+      }
+      return answer;
+    }) as typeof fetch;
+
+    fireEvent.click(q('[data-action="resend-receipt"]')!);
+    await waitFor(() => expect(q('[data-action="confirm"]')).not.toBeNull(), WAIT);
+    fireEvent.click(q('[data-action="confirm"]')!);
+    await waitFor(() => expect(text('[data-banner="action-error"]')).toContain("The app could not be reached."), WAIT);
+    expect(pushIdsOf(11)).toHaveLength(before.length + 1);
+    // The confirmation is still there; sending again finds the push the first request stored.
+    fireEvent.click(q('[data-action="confirm"]')!);
+    await waitFor(() => expect(q('[data-banner="outcome"]')?.getAttribute("data-outcome")).toBe("delivered"), WAIT);
+    expect(JSON.parse(bodies[1]).requestId).toBe(JSON.parse(bodies[0]).requestId);
+    expect(pushIdsOf(11)).toHaveLength(before.length + 1);
+    expect(app.sandbox.received.filter((p) => p.topic === "Order/Receipt" && !p.replay)).toHaveLength(2);
+  });
+
   it("says when the app cannot be reached, and loads again on Try again", async () => {
     await app.webhook("orders/create", order(8));
     await app.settled();
