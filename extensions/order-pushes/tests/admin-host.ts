@@ -42,12 +42,18 @@ export async function startApp(): Promise<AppUnderTest> {
   const nodeFetch = globalThis.fetch;
 
   // The merchant links the Facebook page on the app's home page.
-  const link = await nodeFetch(`${server.url}/app?index&_data=routes%2Fapp._index`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${sessionTokenFor(SHOP)}`, "content-type": "application/json", "user-agent": CHROME_UA },
-    body: JSON.stringify({ intent: "link", pageId: PAGE_ID }),
-  });
-  if (!link.ok) throw new Error(`linking the page failed: ${link.status} ${await link.text()}`);
+  try {
+    const link = await nodeFetch(`${server.url}/app?index&_data=routes%2Fapp._index`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sessionTokenFor(SHOP)}`, "content-type": "application/json", "user-agent": CHROME_UA },
+      body: JSON.stringify({ intent: "link", pageId: PAGE_ID }),
+    });
+    if (!link.ok) throw new Error(`linking the page failed: ${link.status} ${await link.text()}`);
+  } catch (error) {
+    await server.stop();
+    await sandbox.close();
+    throw error;
+  }
 
   const rows = <T>(sql: string, ...params: unknown[]) => server.db.prepare(sql).all(...params) as T[];
   return {
