@@ -3,7 +3,8 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/**", "node_modules/**", "public/**", "test/.tmp/**", ".cache/**"] },
+  // extensions/*/shopify.d.ts is written by Shopify CLI (shopify app dev / build), as it is.
+  { ignores: ["build/**", "node_modules/**", "public/**", "test/.tmp/**", ".cache/**", "extensions/*/dist/**", "extensions/*/shopify.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,9 +1,13 @@
-// The `shopify` global the Shopify admin gives the block's target (admin.order-details.block.render), and the
-// target's web components (s-admin-block, s-badge…) as JSX elements for Preact.
-import type { Api } from "@shopify/ui-extensions/admin.order-details.block.render";
+import '@shopify/ui-extensions';
 
-declare global {
-  const shopify: Api;
+//@ts-ignore
+declare module './src/OrderPushesBlock.tsx' {
+  const shopify: import('@shopify/ui-extensions/admin.order-details.block.render').Api;
+  const globalThis: { shopify: typeof shopify };
 }
 
-export {};
+//@ts-ignore
+declare module './src/app-api.ts' {
+  const shopify: import('@shopify/ui-extensions/admin.order-details.block.render').Api;
+  const globalThis: { shopify: typeof shopify };
+}

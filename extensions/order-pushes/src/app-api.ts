@@ -66,6 +66,6 @@ export async function actOnOrderPushes(orderId: string, idToken: IdToken, reques
 
 /** An id for one resend the merchant confirmed: sent again (a repeated request), it sends nothing more. */
 export function newRequestId(): string {
-  const uuid = globalThis.crypto?.randomUUID?.();
-  return uuid ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+  if (typeof crypto !== "undefined" && typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
