@@ -42,10 +42,22 @@ interface Followed {
 const t = (key: string, options?: Record<string, string | number>) => shopify.i18n.translate(key, options);
 const idToken = () => shopify.auth.idToken();
 
+/** A message built from a value the app sent (a status, a code): `fallback` when the locale files lack it. */
+function tOr(key: string, fallback: string): string {
+  try {
+    const text = t(key);
+    return text && text !== key ? text : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 function errorText(code: string): string {
-  const key = `errors.${code}`;
-  const text = t(key);
-  return text === key ? t("errors.invalid") : text;
+  return tOr(`errors.${code}`, t("errors.invalid"));
+}
+
+function trackingText(status: string): string {
+  return tOr(`tracking.${status}`, status);
 }
 
 function when(ms: number): string {
@@ -54,11 +66,11 @@ function when(ms: number): string {
 
 function topicLabel(push: Pick<OrderPushView, "topic" | "trackingStatus">): string {
   const topic = t(TOPIC_KEY[push.topic] ?? "topic.other");
-  return push.trackingStatus ? `${topic} · ${t(`tracking.${push.trackingStatus}`)}` : topic;
+  return push.trackingStatus ? `${topic} · ${trackingText(push.trackingStatus)}` : topic;
 }
 
 function reasonText(push: OrderPushView): string | null {
-  if (push.reasonCode) return t(`reason.${push.reasonCode}`);
+  if (push.reasonCode) return tOr(`reason.${push.reasonCode}`, push.reason ?? push.reasonCode);
   return push.reason;
 }
 
@@ -166,7 +178,7 @@ export function OrderPushesBlock() {
             <s-paragraph>
               {confirming.kind === "receipt"
                 ? t("confirm.receipt")
-                : t("confirm.shippingUpdate", { status: resend.shippingUpdate?.trackingStatus ? t(`tracking.${resend.shippingUpdate.trackingStatus}`) : t("topic.package") })}
+                : t("confirm.shippingUpdate", { status: resend.shippingUpdate?.trackingStatus ? trackingText(resend.shippingUpdate.trackingStatus) : t("topic.package") })}
             </s-paragraph>
             <s-button
               slot="secondary-actions"
@@ -231,7 +243,7 @@ function PushItem({ push, busy, onRetry }: { push: OrderPushView; busy: boolean;
       <s-stack direction="block" gap="small-300">
         <s-stack direction="inline" gap="small" alignItems="center" justifyContent="space-between">
           <s-text type="strong">{topicLabel(push)}</s-text>
-          <s-badge tone={STATUS_TONE[push.status] ?? "neutral"}>{t(`status.${push.status}`)}</s-badge>
+          <s-badge tone={STATUS_TONE[push.status] ?? "neutral"}>{tOr(`status.${push.status}`, push.status)}</s-badge>
         </s-stack>
         <s-text color="subdued">
           {when(push.deliveredAt ?? push.createdAt)} · {t("push.to", { recipient: push.recipient })}
