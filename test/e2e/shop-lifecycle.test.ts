@@ -5,7 +5,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
 import { buildAddress, buildOrderJson, CUSTOMER_ID } from "../fixtures/orders";
-import { pushesOf, sleep, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
+import { installSession as installAppSession, pushesOf, sleep, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
 import { describeOnBackends, receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 
 let stack: E2eStack;
@@ -23,16 +23,7 @@ describeOnBackends((backend) => {
     return res;
   }
 
-  /** An offline session as the Shopify library stores it after install (no OAuth in tests). */
-  async function installSession(shop: string) {
-    await app.db.run(`INSERT INTO "Session" ("id", "shop", "state", "isOnline", "scope", "accessToken") VALUES (?, ?, ?, false, ?, ?)`, [
-      `offline_${shop}`,
-      shop,
-      "installed",
-      "read_orders",
-      `shpat_${randomBytes(8).toString("hex")}`,
-    ]);
-  }
+  const installSession = (shop: string) => installAppSession(app, shop);
 
   function orderJson(n: number, overrides: Record<string, unknown> = {}) {
     const id = 820982911946154508n + BigInt(n);

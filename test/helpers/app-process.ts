@@ -526,6 +526,17 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
 let shopCounter = 0;
 
 /** A shop domain of its own for each test, so that tests sharing a server never see each other's rows. */
+/** An offline session as the Shopify library stores it after install (no OAuth in tests), with `scope`. */
+export async function installSession(app: AppProcess, shop: string, scope = "read_orders"): Promise<void> {
+  await app.db.run(`INSERT INTO "Session" ("id", "shop", "state", "isOnline", "scope", "accessToken") VALUES (?, ?, ?, false, ?, ?)`, [
+    `offline_${shop}`,
+    shop,
+    "installed",
+    scope,
+    `shpat_${randomBytes(8).toString("hex")}`,
+  ]);
+}
+
 export function uniqueShop(label: string): string {
   shopCounter += 1;
   return `${label}-${shopCounter}-${randomBytes(3).toString("hex")}.myshopify.com`;
