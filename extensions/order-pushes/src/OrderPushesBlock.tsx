@@ -161,7 +161,7 @@ export function OrderPushesBlock() {
     );
   }
 
-  const { pushes, resend, more } = list.data;
+  const { pushes, resend, more, orderName } = list.data;
   const summary = pushes.length === 0 ? t("empty") : t("summary", { count: pushes.length });
 
   return (
@@ -208,7 +208,16 @@ export function OrderPushesBlock() {
             {pushes.map((push) => (
               <PushItem key={push.id} push={push} busy={busy} onRetry={() => void act({ intent: "retry", pushId: push.id })} />
             ))}
-            {more && <s-text color="subdued">{t("more")}</s-text>}
+            {more && (
+              <s-stack direction="inline" gap="small" alignItems="center">
+                <s-text color="subdued">{t("more")}</s-text>
+                {orderName && (
+                  <s-link href={`/app/pushes?q=${encodeURIComponent(orderName)}`} data-link="delivery-log">
+                    {t("allInLog")}
+                  </s-link>
+                )}
+              </s-stack>
+            )}
           </s-stack>
         )}
 

@@ -245,6 +245,25 @@ describe("the order page block", () => {
     await waitFor(() => expect(items()).toHaveLength(1), WAIT);
   });
 
+  it("shows the newest 50 pushes and links to the rest in the app's delivery log", async () => {
+    await app.webhook("orders/create", order(12));
+    await app.settled();
+    for (let i = 0; i < 50; i++) {
+      const res = await app.fetch("/api/orders/8012/pushes", {
+        method: "POST",
+        headers: { authorization: `Bearer ${await app.sessionToken()}`, "content-type": "application/json" },
+        body: JSON.stringify({ intent: "resend-receipt", confirm: true }),
+      });
+      expect(res.status).toBe(200);
+    }
+    await app.settled();
+    useOrder(12);
+    await rendered();
+    expect(items()).toHaveLength(50);
+    expect(text("s-admin-block")).toContain("Older pushes of this order are in the app's delivery log.");
+    expect(q('[data-link="delivery-log"]')?.getAttribute("href")).toBe("/app/pushes?q=%238012");
+  });
+
   it("asks for the order page when the admin gives no order", async () => {
     useOrder(9);
     extension.shopify.data = { selected: [] };
