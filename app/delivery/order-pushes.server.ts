@@ -53,32 +53,41 @@ const NOT_A_TEST_PUSH = `business_key NOT LIKE '${TEST_PUSH_KEY_PREFIX}%'`;
 
 /** The order's pushes, newest first (at most `limit`), and what a resend would send again. */
 export async function listOrderPushes(sql: Sql, shop: string, orderGid: string, limit = 50): Promise<OrderPushesAnswer> {
+  // The (shop, order_gid, created_at) index gives both the rows and their order.
   const rows = await sql.all<PushRow>(
     `SELECT ${PUSH_COLUMNS} FROM push WHERE shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH} ORDER BY created_at DESC, id DESC LIMIT ?`,
     [shop, orderGid, limit + 1],
   );
   const pushes = rows.slice(0, limit).map((r) => summarizePush(normalizePushRow(r)));
-  const [receipt, shippingUpdate] = await Promise.all([resendTarget(sql, shop, orderGid, "receipt"), resendTarget(sql, shop, orderGid, "shippingUpdate")]);
+  const targets = await resendTargets(sql, shop, orderGid);
   return {
     orderGid,
     orderName: pushes.find((p) => p.orderName)?.orderName ?? null,
     pushes: pushes.map(orderPushView),
     more: rows.length > limit,
     resend: {
-      receipt: receipt ? { pushId: receipt.id, trackingStatus: null } : null,
-      shippingUpdate: shippingUpdate ? { pushId: shippingUpdate.id, trackingStatus: shippingUpdate.tracking_status } : null,
+      receipt: targets.receipt ? { pushId: targets.receipt.id, trackingStatus: null } : null,
+      shippingUpdate: targets.shippingUpdate ? { pushId: targets.shippingUpdate.id, trackingStatus: targets.shippingUpdate.tracking_status } : null,
     },
   };
 }
 
-/** The newest delivered push of that kind whose buyer's data is still there: what a resend sends again. */
-async function resendTarget(sql: Sql, shop: string, orderGid: string, kind: OrderResendKind): Promise<{ id: number; tracking_status: string | null } | undefined> {
-  return sql.get<{ id: number; tracking_status: string | null }>(
-    `SELECT id, tracking_status FROM push
-     WHERE shop = ? AND order_gid = ? AND topic = ? AND status = 'delivered' AND redacted_at IS NULL AND params IS NOT NULL AND ${NOT_A_TEST_PUSH}
-     ORDER BY created_at DESC, id DESC LIMIT 1`,
-    [shop, orderGid, RESEND_TOPICS[kind]],
+/** How many of an order's newest pushes are looked through for what a resend would send. */
+const RESEND_LOOKBACK = 1000;
+
+/**
+ * For each kind, the newest delivered push whose buyer's data is still there: what a resend sends again. Read from
+ * the order's own index range only (its statuses are told apart here, not in SQL, so that the planner cannot
+ * prefer the shop's (shop, status) range), among the order's newest RESEND_LOOKBACK pushes.
+ */
+async function resendTargets(sql: Sql, shop: string, orderGid: string): Promise<Record<OrderResendKind, { id: number; tracking_status: string | null } | undefined>> {
+  const rows = await sql.all<{ id: number; topic: string; status: string; tracking_status: string | null; erased: number }>(
+    `SELECT id, topic, status, tracking_status, CASE WHEN redacted_at IS NULL AND params IS NOT NULL THEN 0 ELSE 1 END AS erased
+     FROM push WHERE shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    [shop, orderGid, RESEND_LOOKBACK],
   );
+  const newest = (kind: OrderResendKind) => rows.find((r) => r.topic === RESEND_TOPICS[kind] && r.status === "delivered" && Number(r.erased) === 0);
+  return { receipt: newest("receipt"), shippingUpdate: newest("shippingUpdate") };
 }
 
 /**
@@ -103,7 +112,7 @@ export async function resendOrderPush(
     ]);
     if (earlier) return { push: summarizePush(normalizePushRow(earlier)), created: false };
   }
-  const target = await resendTarget(sql, shop, orderGid, kind);
+  const target = (await resendTargets(sql, shop, orderGid))[kind];
   if (!target) {
     const what = kind === "receipt" ? "receipt" : "shipping update";
     throw new PushActionError(`order ${orderGid} has no delivered ${what} to send again`, "nothing_to_resend");
