@@ -81,6 +81,8 @@ function expectIndexRanges(name: string, plans: { sql: string; steps: string[] }
         if (new RegExp(`\\b${column} = \\?`).test(sql)) expect(step, `${name}: ${sql}`).toContain(`${column}=?`);
       }
       if (/\bstatus IN \(/.test(sql) && !/\border_name = \?/.test(sql)) expect(step, `${name}: ${sql}`).toContain("status=?");
+      // A count of recent pushes reads from that time on, not the shop's whole history.
+      if (/\bcreated_at >= \?/.test(sql)) expect(step, `${name}: ${sql}`).toContain("created_at>?");
     }
   }
 }
