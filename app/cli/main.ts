@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // npm run cli -- <command>: the operator's tool. It uses the same services as the webhooks and the admin.
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { copySqliteToPostgres, DatabaseCopyError } from "../db/copy.server";
 import type { Database } from "../db/database.server";
-import { databaseKindOf, resolveDatabaseUrl } from "../db/database-url";
+import { databaseKindOf, resolveDatabaseUrl, sqliteFilePath } from "../db/database-url";
 import { openDatabaseByUrl } from "../db/open.server";
 import { PUSH_STATUSES } from "../delivery/outbox.server";
 import { getPushDetail, listPushes, parseStatuses, PushActionError, retryPush, type PushSummary } from "../delivery/push-service.server";
@@ -37,6 +40,7 @@ const USAGE = `Usage: npm run cli -- <command>
   pushes show <id> [--json]
   pushes retry <id>
   webhook send --topic <topic> --shop <domain> --file <payload.json> [--url <app url>] [--webhook-id <id>]
+  db copy --to <postgres url>     copies everything from DATABASE_URL (SQLite) into an empty PostgreSQL database
 
 Environment: DATABASE_URL (default file:./prisma/data/joinchat.sqlite), ENCRYPTION_KEY (to store a secret),
 SHOPIFY_API_SECRET (to sign webhooks), PORT (default target of webhook send).`;
@@ -264,6 +268,58 @@ async function webhookSend(io: CliIo, argv: string[]) {
   if (!res.ok) throw new CliError(`the app answered ${res.status}`, 1);
 }
 
+/**
+ * Moving to PostgreSQL: migrates the target (as npm run setup does, creating the database when missing), then copies
+ * every row of the SQLite database of DATABASE_URL into it, all or nothing. Stop the app first.
+ */
+async function dbCopy(io: CliIo, argv: string[]) {
+  const { values } = parseArgs({ args: argv, options: { to: { type: "string" } }, strict: true });
+  const source = resolveDatabaseUrl(io.env.DATABASE_URL);
+  if (databaseKindOf(source) !== "sqlite") throw new CliError("DATABASE_URL must be the SQLite database to copy from (a file: URL)");
+  if (!existsSync(sqliteFilePath(source))) throw new CliError(`there is no SQLite database at ${sqliteFilePath(source)} (DATABASE_URL)`);
+  const target = values.to?.trim();
+  if (!target || databaseKindOf(target) !== "postgres") throw new CliError("--to must be the PostgreSQL database to copy into (postgres://user@host:5432/name)");
+  try {
+    const url = new URL(target);
+    if (!url.hostname || url.pathname.replace(/^\//, "") === "") throw new Error("no host or database name");
+  } catch (error) {
+    throw new CliError(`--to is not a PostgreSQL URL: ${(error as Error).message}`);
+  }
+  io.out(`Migrating ${redactUrl(target)}...`);
+  try {
+    execFileSync(process.execPath, [fileURLToPath(new URL("../../scripts/setup.mjs", import.meta.url)), "--quiet"], {
+      env: { ...process.env, ...io.env, DATABASE_URL: target, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: Buffer }).stderr ?? "").trim();
+    throw new CliError(`could not migrate ${redactUrl(target)}: ${stderr.split("\n").slice(-3).join(" ") || (error as Error).message}`, 1);
+  }
+  const from = openDatabaseByUrl(source, { synchronous: "FULL" });
+  const to = openDatabaseByUrl(target, { poolSize: 2, applicationName: "joinchat-push cli db copy" });
+  try {
+    const copies = await copySqliteToPostgres(from, to, ({ table, rows }) => io.out(`  ${table.padEnd(20)} ${rows} row(s)`));
+    io.out(`Copied ${copies.reduce((n, c) => n + c.rows, 0)} row(s) of ${copies.length} tables. Start the app with DATABASE_URL=${redactUrl(target)}.`);
+  } catch (error) {
+    if (error instanceof DatabaseCopyError) throw new CliError(`${error.message}. Nothing was copied.`);
+    throw new CliError(`the copy failed and was rolled back: ${(error as Error).message}`, 1);
+  } finally {
+    await from.close();
+    await to.close();
+  }
+}
+
+/** A database URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "****";
+    return parsed.toString();
+  } catch {
+    return "<the --to URL>";
+  }
+}
+
 const COMMANDS: Record<string, (io: CliIo, argv: string[]) => Promise<void>> = {
   "shop configure": shopConfigure,
   "shop show": shopShow,
@@ -271,6 +327,7 @@ const COMMANDS: Record<string, (io: CliIo, argv: string[]) => Promise<void>> = {
   "pushes show": pushesShow,
   "pushes retry": pushesRetry,
   "webhook send": webhookSend,
+  "db copy": dbCopy,
 };
 
 /** The settings' field names as the flags that set them, so an error points at what to type. */
