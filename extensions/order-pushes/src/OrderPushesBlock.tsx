@@ -88,7 +88,9 @@ export function OrderPushesBlock() {
       const data = await loadOrderPushes(orderId, idToken);
       setList({ state: "ready", data });
     } catch (error) {
-      setList({ state: "error", code: error instanceof AppRequestError ? error.code : "network" });
+      const code = error instanceof AppRequestError ? error.code : "network";
+      // A failed poll keeps the list the merchant is looking at; only a first load without an answer is an error.
+      setList((shown) => (shown.state === "ready" ? shown : { state: "error", code }));
     }
   }, [orderId]);
 

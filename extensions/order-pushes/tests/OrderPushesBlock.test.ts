@@ -232,6 +232,32 @@ describe("the order page block", () => {
     expect(app.sandbox.received.filter((p) => p.topic === "Order/Receipt" && !p.replay)).toHaveLength(2);
   });
 
+  it("keeps the list on screen while a poll for JoinChat's answer fails, and shows the answer once the app answers", async () => {
+    await app.webhook("orders/create", order(13));
+    await app.settled();
+    useOrder(13);
+    await rendered();
+    // After the resend, the next two reads of the list get no answer.
+    let posted = false;
+    let failedReads = 0;
+    extension.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (init?.method === "POST") posted = true;
+      else if (posted && failedReads < 2) {
+        failedReads += 1;
+        throw new TypeError("network connection lost");
+      }
+      return app.fetch(input, init);
+    }) as typeof fetch;
+    fireEvent.click(q('[data-action="resend-receipt"]')!);
+    await waitFor(() => expect(q('[data-action="confirm"]')).not.toBeNull(), WAIT);
+    fireEvent.click(q('[data-action="confirm"]')!);
+    await waitFor(() => expect(failedReads).toBe(2), WAIT);
+    expect(items().length).toBeGreaterThan(0);
+    expect(q('[data-banner="outcome"]')).not.toBeNull();
+    await waitFor(() => expect(q('[data-banner="outcome"]')?.getAttribute("data-outcome")).toBe("delivered"), WAIT);
+    expect(items()).toHaveLength(2);
+  });
+
   it("says when the app cannot be reached, and loads again on Try again", async () => {
     await app.webhook("orders/create", order(8));
     await app.settled();
