@@ -13,7 +13,9 @@ import { getShopSecret } from "../../app/settings/settings.server";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
 import { buildOrderJson, toRawJson } from "../fixtures/orders";
 import { OTHER_SHOP, startAdminRoutes, type AdminRoutes } from "../helpers/admin-routes";
-import { createTestPostgresDatabase, postgresAvailable, type TestPostgresDatabase } from "../helpers/backends";
+import { startAppProcess, TEST_JOINCHAT_API_SECRET, waitFor } from "../helpers/app-process";
+import { createTestPostgresDatabase, postgresAvailable, SCALE_OUT_BACKEND, scaleOutAvailable, type TestPostgresDatabase } from "../helpers/backends";
+import { startJoinChatSandbox } from "../sandbox/joinchat-sandbox";
 
 const SECRET = "the-shops-own-joinchat-secret";
 
@@ -130,6 +132,22 @@ describe.skipIf(!postgresAvailable)("db copy: SQLite to PostgreSQL", () => {
     for (const [args, env, message] of cases) {
       expect(await cli(args, env), args.join(" ")).toBe(2);
       expect(out.join("\n"), args.join(" ")).toMatch(message);
+    }
+  });
+
+  it.skipIf(!scaleOutAvailable)("runs the app on the copy: the push that was waiting in SQLite is delivered once by a BullMQ worker", async () => {
+    const waiting = await pg.get<{ id: number; shop: string }>("SELECT id, shop FROM push WHERE status = 'queued' AND topic = 'Order/Receipt'");
+    expect(waiting).toMatchObject({ shop: OTHER_SHOP });
+    const sandbox = await startJoinChatSandbox({ defaultSecret: TEST_JOINCHAT_API_SECRET });
+    sandbox.setSecret(h.shop, SECRET);
+    // The app's processes on PostgreSQL with BullMQ, on the copied database, with the key its secrets were sealed with.
+    const app = await startAppProcess({ joinchatUrl: sandbox.url, backend: SCALE_OUT_BACKEND, env: { DATABASE_URL: target.url, ENCRYPTION_KEY: process.env.ENCRYPTION_KEY! } });
+    try {
+      await waitFor(async () => (await pg.get<{ status: string }>("SELECT status FROM push WHERE id = ?", [waiting!.id]))?.status === "delivered", 30_000, "the waiting push to be delivered");
+      expect(sandbox.received.filter((r) => r.shop === OTHER_SHOP && r.topic === "Order/Receipt" && !r.replay)).toHaveLength(1);
+    } finally {
+      await app.stop();
+      await sandbox.close();
     }
   });
 
