@@ -26,6 +26,7 @@ import { DeliveryChart } from "../components/DeliveryChart";
 import { topicKey } from "../components/labels";
 import { RouteError } from "../components/RouteError";
 import { StatusBadge } from "../components/StatusBadge";
+import { TitledCard } from "../components/TitledCard";
 import { getPushOverview } from "../delivery/push-overview.server";
 import type { PushSummary } from "../delivery/push-service.server";
 import { PUSH_STATUSES } from "../delivery/push-status";
@@ -209,19 +210,14 @@ function Onboarding({ connection }: { connection: LoaderData["connection"] }) {
   return (
     <Layout>
       <Layout.Section>
-        <Card>
-          <BlockStack gap="300">
-            <Text as="h2" variant="headingMd">
-              {t("home.intro.title")}
-            </Text>
-            <Text as="p">{t("home.intro.body")}</Text>
-            <List type="number">
-              <List.Item>{t("home.intro.step1")}</List.Item>
-              <List.Item>{t("home.intro.step2")}</List.Item>
-              <List.Item>{t("home.intro.step3")}</List.Item>
-            </List>
-          </BlockStack>
-        </Card>
+        <TitledCard title={t("home.intro.title")} gap="300">
+          <Text as="p">{t("home.intro.body")}</Text>
+          <List type="number">
+            <List.Item>{t("home.intro.step1")}</List.Item>
+            <List.Item>{t("home.intro.step2")}</List.Item>
+            <List.Item>{t("home.intro.step3")}</List.Item>
+          </List>
+        </TitledCard>
       </Layout.Section>
       <Layout.Section>
         <Card>
@@ -365,22 +361,17 @@ function CountsCard({ overview }: { overview: NonNullable<LoaderData["overview"]
   ]);
   const sum = (counts: Record<string, number>) => formatNumber(Object.values(counts).reduce((a, b) => a + b, 0));
   return (
-    <Card>
-      <BlockStack gap="200">
-        <Text as="h2" variant="headingMd">
-          {t("home.counts.title")}
-        </Text>
-        <DataTable
-          columnContentTypes={["text", "numeric", "numeric"]}
-          headings={[t("home.counts.status"), t("home.counts.last24h"), t("home.counts.last7d")]}
-          rows={rows}
-          totals={["", sum(overview.last24h), sum(overview.last7d)]}
-          totalsName={{ singular: t("home.counts.total"), plural: t("home.counts.total") }}
-          showTotalsInFooter
-          increasedTableDensity
-        />
-      </BlockStack>
-    </Card>
+    <TitledCard title={t("home.counts.title")}>
+      <DataTable
+        columnContentTypes={["text", "numeric", "numeric"]}
+        headings={[t("home.counts.status"), t("home.counts.last24h"), t("home.counts.last7d")]}
+        rows={rows}
+        totals={["", sum(overview.last24h), sum(overview.last7d)]}
+        totalsName={{ singular: t("home.counts.total"), plural: t("home.counts.total") }}
+        showTotalsInFooter
+        increasedTableDensity
+      />
+    </TitledCard>
   );
 }
 

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link as RemixLink, useFetcher, useLoaderData, useNavigate } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Card, DataTable, DescriptionList, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, Box, DataTable, DescriptionList, Layout, Page, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { deliverSoon } from "../admin/deliver-soon.server";
 import { adminContext, intentOf, readJsonBody } from "../admin/request.server";
@@ -9,6 +9,7 @@ import { showToast } from "../components/app-bridge";
 import { reasonKey, topicKey, trackingKey } from "../components/labels";
 import { RouteError } from "../components/RouteError";
 import { StatusBadge } from "../components/StatusBadge";
+import { TitledCard } from "../components/TitledCard";
 import { getPushDetail, PushActionError, resendPush, retryPush } from "../delivery/push-service.server";
 import { formatDateTime, useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
@@ -182,66 +183,51 @@ export default function PushDetail() {
           </Layout.Section>
         )}
         <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                {t("detail.summary")}
-              </Text>
-              <DescriptionList items={items} gap="tight" />
-            </BlockStack>
-          </Card>
+          <TitledCard title={t("detail.summary")}>
+            <DescriptionList items={items} gap="tight" />
+          </TitledCard>
         </Layout.Section>
         <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                {t("detail.body")}
+          <TitledCard title={t("detail.body")}>
+            {body ? (
+              <Box background="bg-surface-secondary" padding="300" borderRadius="200">
+                <pre
+                  aria-label={t("detail.body")}
+                  style={{ margin: 0, whiteSpace: "pre-wrap", overflowWrap: "anywhere", fontFamily: "monospace", fontSize: 12 }}
+                >
+                  {body}
+                </pre>
+              </Box>
+            ) : (
+              <Text as="p" tone="subdued">
+                {push.status === "skipped" || push.status === "cancelled" ? t("detail.bodyNotSent") : t("detail.bodyNotYet")}
               </Text>
-              {body ? (
-                <Box background="bg-surface-secondary" padding="300" borderRadius="200">
-                  <pre
-                    aria-label={t("detail.body")}
-                    style={{ margin: 0, whiteSpace: "pre-wrap", overflowWrap: "anywhere", fontFamily: "monospace", fontSize: 12 }}
-                  >
-                    {body}
-                  </pre>
-                </Box>
-              ) : (
-                <Text as="p" tone="subdued">
-                  {push.status === "skipped" || push.status === "cancelled" ? t("detail.bodyNotSent") : t("detail.bodyNotYet")}
-                </Text>
-              )}
-            </BlockStack>
-          </Card>
+            )}
+          </TitledCard>
         </Layout.Section>
         <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                {t("detail.attemptsTitle")}
+          <TitledCard title={t("detail.attemptsTitle")}>
+            {attemptRows.length > 0 ? (
+              <DataTable
+                columnContentTypes={["numeric", "text", "text", "numeric", "numeric", "text", "text"]}
+                headings={[
+                  t("detail.attempt.number"),
+                  t("detail.attempt.time"),
+                  t("detail.attempt.outcome"),
+                  t("detail.attempt.http"),
+                  t("detail.attempt.duration"),
+                  t("detail.attempt.answer"),
+                  t("detail.attempt.error"),
+                ]}
+                rows={attemptRows}
+                increasedTableDensity
+              />
+            ) : (
+              <Text as="p" tone="subdued">
+                {t("detail.noAttempts")}
               </Text>
-              {attemptRows.length > 0 ? (
-                <DataTable
-                  columnContentTypes={["numeric", "text", "text", "numeric", "numeric", "text", "text"]}
-                  headings={[
-                    t("detail.attempt.number"),
-                    t("detail.attempt.time"),
-                    t("detail.attempt.outcome"),
-                    t("detail.attempt.http"),
-                    t("detail.attempt.duration"),
-                    t("detail.attempt.answer"),
-                    t("detail.attempt.error"),
-                  ]}
-                  rows={attemptRows}
-                  increasedTableDensity
-                />
-              ) : (
-                <Text as="p" tone="subdued">
-                  {t("detail.noAttempts")}
-                </Text>
-              )}
-            </BlockStack>
-          </Card>
+            )}
+          </TitledCard>
         </Layout.Section>
       </Layout>
     </Page>
