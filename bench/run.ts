@@ -14,6 +14,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { runCli } from "../app/cli/main";
 import { buildOrderJson } from "../test/fixtures/orders";
+import { removeRedisPrefix } from "../test/helpers/backends";
 
 const { values: args } = parseArgs({
   options: {
@@ -401,17 +402,6 @@ function createBenchDatabase(): { url: string; drop: () => Promise<void> } {
   };
 }
 
-async function removeQueue(prefix: string): Promise<void> {
-  const redis = new Redis(BENCH_REDIS_URL);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
-}
-
 /** PostgreSQL with BullMQ: web intake (it records and enqueues), then N orders end to end with 1, 2 and 4 workers. */
 async function measureScalePath(sandbox: Server) {
   const unreachable = await scaleServersReachable();
@@ -427,7 +417,7 @@ async function measureScalePath(sandbox: Server) {
       return await fn(db.url, { QUEUE: "bullmq", REDIS_URL: BENCH_REDIS_URL, QUEUE_PREFIX: prefix });
     } finally {
       await db.drop();
-      await removeQueue(prefix);
+      await removeRedisPrefix(prefix, BENCH_REDIS_URL);
     }
   };
 

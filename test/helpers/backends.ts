@@ -80,9 +80,9 @@ export function uniqueQueuePrefix(): string {
   return `joinchat-test-${randomBytes(5).toString("hex")}`;
 }
 
-export async function removeRedisPrefix(prefix: string): Promise<void> {
-  if (!TEST_REDIS_URL) return;
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true });
+export async function removeRedisPrefix(prefix: string, redisUrl = TEST_REDIS_URL): Promise<void> {
+  if (!redisUrl) return;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
   try {
     await redis.connect();
     let cursor = "0";
