@@ -58,13 +58,15 @@ export async function listOrderPushes(sql: Sql, shop: string, orderGid: string, 
     `SELECT ${PUSH_COLUMNS} FROM push WHERE shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH} ORDER BY created_at DESC, id DESC LIMIT ?`,
     [shop, orderGid, limit + 1],
   );
+  const more = rows.length > limit;
+  // Holding every push of the order already, what a resend would send is among them: no second read.
+  const targets = more ? await resendTargets(sql, shop, orderGid) : newestResendable(rows.map(resendFacts));
   const pushes = rows.slice(0, limit).map((r) => summarizePush(normalizePushRow(r)));
-  const targets = await resendTargets(sql, shop, orderGid);
   return {
     orderGid,
     orderName: pushes.find((p) => p.orderName)?.orderName ?? null,
     pushes: pushes.map(orderPushView),
-    more: rows.length > limit,
+    more,
     resend: {
       receipt: targets.receipt ? { pushId: targets.receipt.id, trackingStatus: null } : null,
       shippingUpdate: targets.shippingUpdate ? { pushId: targets.shippingUpdate.id, trackingStatus: targets.shippingUpdate.tracking_status } : null,
@@ -75,19 +77,37 @@ export async function listOrderPushes(sql: Sql, shop: string, orderGid: string, 
 /** How many of an order's newest pushes are looked through for what a resend would send. */
 const RESEND_LOOKBACK = 1000;
 
+/** What tells whether a push of the order can be sent again. */
+interface ResendFacts {
+  id: number;
+  topic: string;
+  status: string;
+  tracking_status: string | null;
+  /** 1 when the buyer's data was erased (customers/redact): nothing left to send. */
+  erased: number;
+}
+
+function resendFacts(row: PushRow): ResendFacts {
+  return { id: row.id, topic: row.topic, status: row.status, tracking_status: row.tracking_status, erased: row.redacted_at === null && row.params !== null ? 0 : 1 };
+}
+
+/** For each kind, the newest (first, in rows newest first) delivered push whose buyer's data is still there. */
+function newestResendable(rows: readonly ResendFacts[]): Record<OrderResendKind, ResendFacts | undefined> {
+  const newest = (kind: OrderResendKind) => rows.find((r) => r.topic === RESEND_TOPICS[kind] && r.status === "delivered" && Number(r.erased) === 0);
+  return { receipt: newest("receipt"), shippingUpdate: newest("shippingUpdate") };
+}
+
 /**
- * For each kind, the newest delivered push whose buyer's data is still there: what a resend sends again. Read from
- * the order's own index range only (its statuses are told apart here, not in SQL, so that the planner cannot
- * prefer the shop's (shop, status) range), among the order's newest RESEND_LOOKBACK pushes.
+ * What a resend sends again, read from the order's own index range only (its statuses are told apart in code, not
+ * in SQL, so that the planner cannot prefer the shop's (shop, status) range), among its newest RESEND_LOOKBACK pushes.
  */
-async function resendTargets(sql: Sql, shop: string, orderGid: string): Promise<Record<OrderResendKind, { id: number; tracking_status: string | null } | undefined>> {
-  const rows = await sql.all<{ id: number; topic: string; status: string; tracking_status: string | null; erased: number }>(
+async function resendTargets(sql: Sql, shop: string, orderGid: string): Promise<Record<OrderResendKind, ResendFacts | undefined>> {
+  const rows = await sql.all<ResendFacts>(
     `SELECT id, topic, status, tracking_status, CASE WHEN redacted_at IS NULL AND params IS NOT NULL THEN 0 ELSE 1 END AS erased
      FROM push WHERE shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH} ORDER BY created_at DESC, id DESC LIMIT ?`,
     [shop, orderGid, RESEND_LOOKBACK],
   );
-  const newest = (kind: OrderResendKind) => rows.find((r) => r.topic === RESEND_TOPICS[kind] && r.status === "delivered" && Number(r.erased) === 0);
-  return { receipt: newest("receipt"), shippingUpdate: newest("shippingUpdate") };
+  return newestResendable(rows);
 }
 
 /**

@@ -112,6 +112,8 @@ describe("GET /api/orders/:orderId/pushes", () => {
     expect(res.data.pushes).toHaveLength(50);
     expect(res.data.more).toBe(true);
     expect(res.data.pushes.map((p: { id: number }) => p.id)).not.toContain(first.id);
+    // The resends wait to go out: the receipt to send again is still the delivered one, past the 50 listed.
+    expect(res.data.resend.receipt).toEqual({ pushId: first.id, trackingStatus: null });
   });
 
   it("refuses a bad order id with 400 and a clear code", async () => {
