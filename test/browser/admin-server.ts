@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { getJwt } from "@shopify/shopify-api/test-helpers";
+import { signSessionToken } from "../../app/shopify/sign-session-token";
 import { freePort, freshDatabaseFile, httpRequest, waitFor } from "../helpers/app-process";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -94,7 +94,7 @@ export async function startAdminServer(options: { shop: string; joinchatUrl: str
   }
 
   const storeName = options.shop.replace(/\.myshopify\.com$/, "");
-  const sessionToken = async () => (await getJwt(storeName, BROWSER_API_KEY, BROWSER_API_SECRET)).token;
+  const sessionToken = async () => signSessionToken({ shop: options.shop, apiKey: BROWSER_API_KEY, apiSecret: BROWSER_API_SECRET });
   return {
     url,
     dbFile,

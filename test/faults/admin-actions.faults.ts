@@ -1,8 +1,7 @@
 // Hostile input through the merchant admin's actions on the production server: a page id or secret of the wrong
 // shape (and SQL-looking text) is refused with a clear answer, nothing is saved, no secret comes back, the app serves on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BROWSER_APP_JOINCHAT_SECRET, startAdminServer, type AdminServer } from "../browser/admin-server";
-import { CHROME_UA } from "../helpers/admin-routes";
+import { BROWSER_APP_JOINCHAT_SECRET, CHROME_UA, startAdminServer, type AdminServer } from "../browser/admin-server";
 import { startJoinChatSandbox, type JoinChatSandbox } from "../sandbox/joinchat-sandbox";
 import { recordScenario } from "./summary";
 

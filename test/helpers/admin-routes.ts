@@ -19,7 +19,6 @@ export const SHOP = TEST_SHOP;
 export const OTHER_SHOP = "someone-else.myshopify.com";
 export const SCOPES = "read_orders,read_fulfillments,read_products";
 export const APP_JOINCHAT_SECRET = "app-default-joinchat-secret";
-export { CHROME_UA };
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- route modules are loaded dynamically, after the environment is set */
 type RouteModule = { loader?: (args: any) => Promise<unknown>; action?: (args: any) => Promise<unknown> };

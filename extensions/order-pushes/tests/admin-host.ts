@@ -5,9 +5,8 @@
 // the admin's shopify.i18n.translate reads them. Only the admin itself is stood in for; the app is the real one.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { signSessionToken } from "../../../app/shopify/sign-session-token";
 import { signShopifyWebhook } from "../../../app/webhooks/sign-webhook";
-import { BROWSER_API_KEY, BROWSER_API_SECRET, CHROME_UA, startAdminServer, type AdminServer } from "../../../test/browser/admin-server";
+import { BROWSER_API_SECRET, CHROME_UA, startAdminServer, type AdminServer } from "../../../test/browser/admin-server";
 import { httpRequest } from "../../../test/helpers/app-process";
 import { startJoinChatSandbox, type JoinChatSandbox } from "../../../test/sandbox/joinchat-sandbox";
 
@@ -31,11 +30,6 @@ export interface AppUnderTest {
   stop(): Promise<void>;
 }
 
-/** A session token for the shop, as the admin gives the block one (shopify.auth.idToken()). */
-export function sessionTokenFor(shop: string): string {
-  return signSessionToken({ shop, apiKey: BROWSER_API_KEY, apiSecret: BROWSER_API_SECRET });
-}
-
 export async function startApp(): Promise<AppUnderTest> {
   const sandbox = await startJoinChatSandbox({ defaultSecret: APP_JOINCHAT_SECRET });
   const server = await startAdminServer({ shop: SHOP, joinchatUrl: sandbox.url });
@@ -45,7 +39,7 @@ export async function startApp(): Promise<AppUnderTest> {
   try {
     const link = await nodeFetch(`${server.url}/app?index&_data=routes%2Fapp._index`, {
       method: "POST",
-      headers: { authorization: `Bearer ${sessionTokenFor(SHOP)}`, "content-type": "application/json", "user-agent": CHROME_UA },
+      headers: { authorization: `Bearer ${await server.sessionToken()}`, "content-type": "application/json", "user-agent": CHROME_UA },
       body: JSON.stringify({ intent: "link", pageId: PAGE_ID }),
     });
     if (!link.ok) throw new Error(`linking the page failed: ${link.status} ${await link.text()}`);
@@ -60,7 +54,7 @@ export async function startApp(): Promise<AppUnderTest> {
     server,
     sandbox,
     rows,
-    sessionToken: async () => sessionTokenFor(SHOP),
+    sessionToken: () => server.sessionToken(),
     async webhook(topic, body, shop = SHOP) {
       const headers = signShopifyWebhook({ body, secret: BROWSER_API_SECRET, topic, shop, webhookId: randomUUID() });
       const res = await httpRequest(`${server.url}/webhooks/${topic}`, { method: "POST", headers, body });
