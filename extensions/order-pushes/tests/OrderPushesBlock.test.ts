@@ -7,7 +7,9 @@ import { fireEvent, waitFor } from "@testing-library/preact";
 import { getExtension } from "@shopify/ui-extensions-tester";
 import { render } from "preact";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PUSH_STATUSES } from "../../../app/delivery/push-status";
 import { SKIP_REASONS } from "../../../app/pushes/skip-reasons";
+import { TRACKING_STATUSES } from "../../../app/pushes/types";
 import { buildFulfillmentJson } from "../../../test/fixtures/fulfillments";
 import { buildOrderJson } from "../../../test/fixtures/orders";
 import { localeKeys, OTHER_SHOP, SHOP, startApp, translator, type AppUnderTest } from "./admin-host";
@@ -338,7 +340,9 @@ describe("the block's locale files", () => {
     expect(localeKeys("zh-CN")).toEqual(localeKeys("en"));
   });
 
-  it("name every reason the app records", () => {
+  it("name every reason, status and tracking status the app records", () => {
     for (const code of Object.keys(SKIP_REASONS)) expect(localeKeys("en"), code).toContain(`reason.${code}`);
+    for (const status of PUSH_STATUSES) expect(localeKeys("en"), status).toContain(`status.${status}`);
+    for (const status of TRACKING_STATUSES) expect(localeKeys("en"), status).toContain(`tracking.${status}`);
   });
 });
