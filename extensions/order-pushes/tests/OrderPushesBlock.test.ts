@@ -292,6 +292,21 @@ describe("the order page block", () => {
     expect(q('[data-link="delivery-log"]')?.getAttribute("href")).toBe("/app/pushes?q=%238012");
   });
 
+  it("shows a status or tracking status its locale files do not name (a newer app) as the app sent it", async () => {
+    await app.webhook("orders/create", order(14));
+    await app.webhook("fulfillments/create", fulfillment(14, 9401, "in_transit"));
+    await app.settled();
+    useOrder(14);
+    // The admin's translate, for locale files that lack these keys: it answers the key itself.
+    const translate = translator("en");
+    extension.shopify.i18n.translate = ((key: string, options?: Record<string, unknown>) =>
+      key === "tracking.in_transit" || key === "status.delivered" ? key : translate(key, options)) as typeof extension.shopify.i18n.translate;
+    await rendered();
+    expect(items()[0].textContent).toContain("Shipping update · in_transit");
+    expect(items()[0].querySelector("s-badge")?.textContent).toBe("delivered");
+    expect(document.body.textContent).not.toContain("tracking.in_transit");
+  });
+
   it("asks for the order page when the admin gives no order", async () => {
     useOrder(9);
     extension.shopify.data = { selected: [] };
