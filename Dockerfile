@@ -5,7 +5,7 @@
 # Both run `npm run setup --quiet` first: it migrates the database of DATABASE_URL (safe from several
 # containers at once) and needs no network.
 
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles its addon (its prebuilt download is not relied on).
 RUN apt-get update \
@@ -15,15 +15,16 @@ COPY package.json package-lock.json ./
 # The admin UI extensions are npm workspaces (extensions/*): npm ci needs their package.json files. Shopify CLI
 # builds and hosts the extensions themselves (`npm run deploy`); the image only carries their dependencies along.
 COPY extensions/order-pushes/package.json ./extensions/order-pushes/
+COPY extensions/messenger-optin/package.json ./extensions/messenger-optin/
 # No dependency install scripts (Prisma's would download engines this app does not use: it runs Prisma through
-# driver adapters, ../shared/STACK.md), except better-sqlite3's compile.
+# driver adapters, docs/decisions/002-data-access.md), except better-sqlite3's compile.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3
 COPY . .
 RUN npm run build \
   && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
   && node scripts/prisma-generate.mjs --quiet
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \

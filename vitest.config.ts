@@ -24,10 +24,14 @@ export default defineConfig({
         // The admin UI extensions (extensions/*): Preact in a DOM from jsdom, with Shopify's extension test tooling.
         extends: true,
         esbuild: { jsx: "automatic", jsxImportSource: "preact" },
-        test: { name: "extensions", environment: "./test/helpers/jsdom-environment.ts", setupFiles: ["test/helpers/extension-dom-setup.ts"],
+        test: {
+          name: "extensions",
+          environment: "./test/helpers/jsdom-environment.ts",
+          setupFiles: ["test/helpers/extension-dom-setup.ts"],
           // Inlined, so that the tester's import of the extension's module (.tsx) goes through Vite.
           server: { deps: { inline: ["@shopify/ui-extensions-tester"] } },
-          include: ["extensions/*/tests/**/*.test.ts"] },
+          include: ["extensions/*/tests/**/*.test.ts"],
+        },
       },
       {
         extends: true,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_DATABASE_URL } from "./db/database-url";
 import { EnvError, leaseMsOf, parseEnv } from "./env.server";
+
+/** README's configuration table: where the app keeps its SQLite file when DATABASE_URL is not set. */
+const DEFAULT_DATABASE_URL = "file:./prisma/data/joinchat.sqlite";
 
 const VALID = {
   SHOPIFY_API_KEY: "client-id",
@@ -34,7 +36,7 @@ describe("parseEnv", () => {
     expect(env).toMatchObject({
       ...VALID,
       DATABASE_URL: DEFAULT_DATABASE_URL,
-      SCOPES: "read_orders,read_fulfillments,read_products",
+      SCOPES: "read_orders,read_fulfillments,read_products,read_customers",
       PORT: 3000,
       HOST: "0.0.0.0",
       DELIVERY_WORKER: true,
@@ -42,8 +44,15 @@ describe("parseEnv", () => {
       DELIVERY_MAX_RETRY_AGE_MS: 86_400_000,
       LOG_LEVEL: "info",
     });
-    expect(DEFAULT_DATABASE_URL).toMatch(/^file:/);
     expect(env.JOINCHAT_API_SECRET).toBeUndefined();
+  });
+
+  it("takes JOINCHAT_SEND_API_URL as optional, and refuses one that is not a URL", () => {
+    expect(parseEnv(VALID).JOINCHAT_SEND_API_URL).toBeUndefined();
+    expect(parseEnv({ ...VALID, JOINCHAT_SEND_API_URL: "https://joinchat.ai/api/send_message" }).JOINCHAT_SEND_API_URL).toBe(
+      "https://joinchat.ai/api/send_message",
+    );
+    expect(problemOf({ ...VALID, JOINCHAT_SEND_API_URL: "joinchat.ai/api" })).toMatch(/^JOINCHAT_SEND_API_URL must be the URL of JoinChat's Send API/);
   });
 
   it("reads the values it is given", () => {
@@ -54,8 +63,15 @@ describe("parseEnv", () => {
       SCOPES: "read_orders,read_products",
       DELIVERY_WORKER: "off",
       JOINCHAT_API_SECRET: "default-secret",
+      JOINCHAT_SINGLE_SHOP: "Only-Shop.myshopify.com",
     });
-    expect(env).toMatchObject({ PORT: 8080, DATABASE_URL: "postgres://app:pw@db.example.com:5432/joinchat", SCOPES: "read_orders,read_products", DELIVERY_WORKER: false });
+    expect(env.JOINCHAT_SINGLE_SHOP).toBe("only-shop.myshopify.com");
+    expect(env).toMatchObject({
+      PORT: 8080,
+      DATABASE_URL: "postgres://app:pw@db.example.com:5432/joinchat",
+      SCOPES: "read_orders,read_products",
+      DELIVERY_WORKER: false,
+    });
     expect(parseEnv({ ...VALID, DATABASE_URL: "file:/var/lib/joinchat.sqlite" }).DATABASE_URL).toBe("file:/var/lib/joinchat.sqlite");
     expect(parseEnv({ ...VALID, DATABASE_URL: "postgresql://localhost/joinchat" }).DATABASE_URL).toBe("postgresql://localhost/joinchat");
   });
@@ -105,9 +121,12 @@ describe("parseEnv", () => {
     expect(problemOf({ ...VALID, PORT: value })).toBe("PORT must be a TCP port number from 0 to 65535");
   });
 
-  it.each(["mysql://localhost/joinchat", "./joinchat.sqlite", "sqlite:joinchat.db", "http://db"])("refuses DATABASE_URL %s (neither file: nor postgres://)", (value) => {
-    expect(problemOf({ ...VALID, DATABASE_URL: value })).toBe("DATABASE_URL must be a file: URL (SQLite) or a postgres:// URL");
-  });
+  it.each(["mysql://localhost/joinchat", "./joinchat.sqlite", "sqlite:joinchat.db", "http://db"])(
+    "refuses DATABASE_URL %s (neither file: nor postgres://)",
+    (value) => {
+      expect(problemOf({ ...VALID, DATABASE_URL: value })).toBe("DATABASE_URL must be a file: URL (SQLite) or a postgres:// URL");
+    },
+  );
 
   it("refuses SCOPES that are not a comma-separated list", () => {
     expect(problemOf({ ...VALID, SCOPES: "read_orders, read_products" })).toBe("SCOPES must be a comma-separated list of access scopes");
@@ -127,9 +146,16 @@ describe("parseEnv", () => {
 describe("parseEnv: scaling out (QUEUE=bullmq)", () => {
   const SCALED = { ...VALID, DATABASE_URL: "postgresql://app@db.internal:5432/joinchat", QUEUE: "bullmq", REDIS_URL: "redis://redis.internal:6379" };
 
-  it("defaults to the embedded worker, four pushes of one shop at a time, and a lease from the timeouts", () => {
+  it("defaults to the embedded worker, 256 pushes in flight with no fixed limit per shop, and a lease from the timeouts", () => {
     const env = parseEnv(VALID);
-    expect(env).toMatchObject({ QUEUE: "embedded", QUEUE_PREFIX: "joinchat", DELIVERY_SHOP_CONCURRENCY: 4, SHUTDOWN_TIMEOUT_MS: 20_000, DATABASE_POOL_SIZE: 10 });
+    expect(env).toMatchObject({
+      QUEUE: "embedded",
+      QUEUE_PREFIX: "joinchat",
+      DELIVERY_CONCURRENCY: 256,
+      SHUTDOWN_TIMEOUT_MS: 20_000,
+      DATABASE_POOL_SIZE: 10,
+    });
+    expect(env.DELIVERY_SHOP_CONCURRENCY).toBeUndefined();
     expect(env.DELIVERY_LEASE_MS).toBeUndefined();
     expect(leaseMsOf(env)).toBe(10_000 + 3 * 1500 + 30_000);
   });
@@ -156,8 +182,15 @@ describe("parseEnv: scaling out (QUEUE=bullmq)", () => {
     expect(problemOf({ ...VALID, QUEUE_PREFIX: "bull:joinchat" })).toMatch(/^QUEUE_PREFIX must be 1 to 64 letters/);
   });
 
+  it("has no setting for where Shopify is: SHOPIFY_ADMIN_API_ORIGIN (which sent access tokens to any host) is gone", () => {
+    const env = parseEnv({ ...VALID, NODE_ENV: "test", SHOPIFY_ADMIN_API_ORIGIN: "https://attacker.example" }) as Record<string, unknown>;
+    expect(Object.keys(env).filter((key) => key.includes("ORIGIN"))).toEqual([]);
+  });
+
   it("refuses a lease shorter than the longest delivery", () => {
-    expect(problemOf({ ...VALID, DELIVERY_LEASE_MS: "5000" })).toBe("DELIVERY_LEASE_MS must be at least 15500 (JOINCHAT_TIMEOUT_MS + 3 × SHOPIFY_ADMIN_API_TIMEOUT_MS + 1 s)");
+    expect(problemOf({ ...VALID, DELIVERY_LEASE_MS: "5000" })).toBe(
+      "DELIVERY_LEASE_MS must be at least 15500 (JOINCHAT_TIMEOUT_MS + 3 × SHOPIFY_ADMIN_API_TIMEOUT_MS + 1 s)",
+    );
     expect(parseEnv({ ...VALID, DELIVERY_LEASE_MS: "15500" }).DELIVERY_LEASE_MS).toBe(15_500);
   });
 });

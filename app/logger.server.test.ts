@@ -107,6 +107,35 @@ describe("emails are masked in free text", () => {
   });
 });
 
+describe("phone numbers in free text are masked as emails are", () => {
+  it.each([
+    ["JoinChat refused recipient +16135550123: unknown", "JoinChat refused recipient ***23: unknown"],
+    ["call +1 (613) 555-0123 now", "call ***23 now"],
+    ["phone +44 20 7946 0958.", "phone ***58."],
+    ["no user for (613) 555-0199", "no user for ***99"],
+    ["no user for 613.555.0142 or 613-555-0143", "no user for ***42 or ***43"],
+  ])("%s", (text, masked) => {
+    expect(maskPersonalData(text)).toBe(masked);
+    log.warn(text, { error: new Error(text), detail: text });
+    const { raw, line } = only();
+    expect(line.msg).toBe(masked);
+    expect(line.detail).toBe(masked);
+    expect(raw).not.toMatch(/555[-. ]?01\d\d|7946/);
+  });
+
+  it("leaves ids, times and amounts alone", () => {
+    for (const text of [
+      "order 820982911946154508 of gid://shopify/Order/820982911946154508",
+      "psid 6024912345678901",
+      "at 2026-11-30T12:00:00.000Z",
+      "total 1234.50 USD",
+      "port 127.0.0.1:5432",
+    ]) {
+      expect(maskPersonalData(text)).toBe(text);
+    }
+  });
+});
+
 describe("contact fields are masked", () => {
   it.each([
     ["email", "jon@example.com", "j***@example.com"],

@@ -6,12 +6,20 @@ const RANK: Record<Level | "silent", number> = { debug: 10, info: 20, warn: 30, 
 
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 const SECRET_KEYS = /secret|token|password|signature|authorization|encryption/i;
-// Fields that hold a buyer's contact; free text is scanned for emails only, since ids look like phone numbers.
+/**
+ * Phone numbers in free text: international (`+` and 7 to 15 digits, spaces, dots, dashes, brackets between) or
+ * national written with separators (`(613) 555-0123`, `613.555.0123`). A bare run of digits is left alone: order and
+ * Messenger ids look the same.
+ */
+const PHONE = /(?<![\w+])(?:\+\d(?:[\s().-]*\d){6,14}|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?!\w)/g;
+// Fields that hold a buyer's contact; free text is scanned for emails and written phone numbers (see PHONE).
 const CONTACT_KEYS = /^(email|phone|recipient|recipientValue|recipient_value|contact)$/i;
 
-/** Masks email addresses anywhere in a string. */
+/** Masks email addresses and phone numbers anywhere in a string. */
 export function maskPersonalData(text: string): string {
-  return text.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`);
+  return text
+    .replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`)
+    .replace(PHONE, (phone) => `***${phone.replace(/\D/g, "").slice(-2)}`);
 }
 
 /** Masks a contact value: keeps the first character of an email and the last two digits of anything else. */

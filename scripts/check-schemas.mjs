@@ -97,8 +97,10 @@ const migrationsIn = (dir) =>
     : [];
 const sqliteMigrations = migrationsIn(SQLITE_MIGRATIONS);
 const postgresMigrations = migrationsIn(POSTGRES_MIGRATIONS);
-for (const name of sqliteMigrations.filter((m) => !postgresMigrations.includes(m))) problem(`migration ${name} exists for SQLite only: write prisma/postgresql/migrations/${name}/migration.sql`);
-for (const name of postgresMigrations.filter((m) => !sqliteMigrations.includes(m))) problem(`migration ${name} exists for PostgreSQL only: write prisma/migrations/${name}/migration.sql`);
+for (const name of sqliteMigrations.filter((m) => !postgresMigrations.includes(m)))
+  problem(`migration ${name} exists for SQLite only: write prisma/postgresql/migrations/${name}/migration.sql`);
+for (const name of postgresMigrations.filter((m) => !sqliteMigrations.includes(m)))
+  problem(`migration ${name} exists for PostgreSQL only: write prisma/migrations/${name}/migration.sql`);
 for (const [dir, provider] of [
   [SQLITE_MIGRATIONS, "sqlite"],
   [POSTGRES_MIGRATIONS, "postgresql"],
@@ -117,12 +119,27 @@ function schemaSql(schemaFile) {
     [path.join(PROJECT, "node_modules", "prisma", "build", "index.js"), "migrate", "diff", "--from-empty", "--to-schema-datamodel", schemaFile, "--script"],
     // Through prisma.config.ts's SQLite adapter for either schema: the pg adapter would connect to a server,
     // and a URL that matches no adapter sends Prisma after an engine download.
-    { cwd: PROJECT, env: { ...process.env, DATABASE_URL: `file:${path.join(os.tmpdir(), "joinchat-check-schemas-unused.sqlite")}`, PRISMA_HIDE_UPDATE_MESSAGE: "1" }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+    {
+      cwd: PROJECT,
+      env: { ...process.env, DATABASE_URL: `file:${path.join(os.tmpdir(), "joinchat-check-schemas-unused.sqlite")}`, PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
+    },
   );
 }
 
 // ---- 3 and 4: what the migrations build ----
-const SQLITE_TYPES = { TEXT: "text", INTEGER: "int", BIGINT: "bigint", BOOLEAN: "boolean", DATETIME: "datetime", REAL: "float", DECIMAL: "decimal", BLOB: "bytes", JSONB: "json" };
+const SQLITE_TYPES = {
+  TEXT: "text",
+  INTEGER: "int",
+  BIGINT: "bigint",
+  BOOLEAN: "boolean",
+  DATETIME: "datetime",
+  REAL: "float",
+  DECIMAL: "decimal",
+  BLOB: "bytes",
+  JSONB: "json",
+};
 const POSTGRES_TYPES = {
   text: "text",
   integer: "int",
@@ -152,15 +169,28 @@ function describeSqlite(db) {
     const columns = {};
     const primaryKey = [];
     for (const c of db.prepare(`PRAGMA table_info("${name}")`).all()) {
-      const base = String(c.type).toUpperCase().replace(/\(.*\)$/, "");
+      const base = String(c.type)
+        .toUpperCase()
+        .replace(/\(.*\)$/, "");
       const autoincrement = c.pk === 1 && /AUTOINCREMENT/i.test(sql) && base === "INTEGER";
-      columns[c.name] = { type: SQLITE_TYPES[base] ?? `sqlite:${c.type}`, notNull: c.notnull === 1 || c.pk > 0, default: autoincrement ? "autoincrement" : normalizeDefault(c.dflt_value) };
+      columns[c.name] = {
+        type: SQLITE_TYPES[base] ?? `sqlite:${c.type}`,
+        notNull: c.notnull === 1 || c.pk > 0,
+        default: autoincrement ? "autoincrement" : normalizeDefault(c.dflt_value),
+      };
       if (c.pk > 0) primaryKey[c.pk - 1] = c.name;
     }
     const indexes = {};
     for (const i of db.prepare(`PRAGMA index_list("${name}")`).all()) {
       if (i.origin !== "c") continue;
-      indexes[i.name] = { unique: i.unique === 1, columns: db.prepare(`PRAGMA index_info("${i.name}")`).all().sort((a, b) => a.seqno - b.seqno).map((x) => x.name) };
+      indexes[i.name] = {
+        unique: i.unique === 1,
+        columns: db
+          .prepare(`PRAGMA index_info("${i.name}")`)
+          .all()
+          .sort((a, b) => a.seqno - b.seqno)
+          .map((x) => x.name),
+      };
     }
     model[name] = { columns, primaryKey, indexes };
   }
@@ -175,7 +205,11 @@ async function describePostgres(client) {
   );
   for (const c of columns) {
     model[c.table_name] ??= { columns: {}, primaryKey: [], indexes: {} };
-    model[c.table_name].columns[c.column_name] = { type: POSTGRES_TYPES[c.data_type] ?? `postgres:${c.data_type}`, notNull: c.is_nullable === "NO", default: normalizeDefault(c.column_default) };
+    model[c.table_name].columns[c.column_name] = {
+      type: POSTGRES_TYPES[c.data_type] ?? `postgres:${c.data_type}`,
+      notNull: c.is_nullable === "NO",
+      default: normalizeDefault(c.column_default),
+    };
   }
   const { rows: indexes } = await client.query(
     `SELECT t.relname AS table_name, i.relname AS index_name, ix.indisunique AS is_unique, ix.indisprimary AS is_primary,
@@ -213,14 +247,17 @@ function compareModels(leftName, left, rightName, right) {
       const lc = l.columns[column];
       const rc = r.columns[column];
       if (!lc || !rc) out.push(`column ${table}.${column}: only in ${lc ? leftName : rightName}`);
-      else if (JSON.stringify(lc) !== JSON.stringify(rc)) out.push(`column ${table}.${column}: ${leftName} ${JSON.stringify(lc)}, ${rightName} ${JSON.stringify(rc)}`);
+      else if (JSON.stringify(lc) !== JSON.stringify(rc))
+        out.push(`column ${table}.${column}: ${leftName} ${JSON.stringify(lc)}, ${rightName} ${JSON.stringify(rc)}`);
     }
-    if (JSON.stringify(l.primaryKey) !== JSON.stringify(r.primaryKey)) out.push(`primary key of ${table}: ${leftName} (${l.primaryKey}), ${rightName} (${r.primaryKey})`);
+    if (JSON.stringify(l.primaryKey) !== JSON.stringify(r.primaryKey))
+      out.push(`primary key of ${table}: ${leftName} (${l.primaryKey}), ${rightName} (${r.primaryKey})`);
     for (const index of keys(l.indexes, r.indexes)) {
       const li = l.indexes[index];
       const ri = r.indexes[index];
       if (!li || !ri) out.push(`index ${index} on ${table}: only in ${li ? leftName : rightName}`);
-      else if (JSON.stringify(li) !== JSON.stringify(ri)) out.push(`index ${index} on ${table}: ${leftName} ${JSON.stringify(li)}, ${rightName} ${JSON.stringify(ri)}`);
+      else if (JSON.stringify(li) !== JSON.stringify(ri))
+        out.push(`index ${index} on ${table}: ${leftName} ${JSON.stringify(li)}, ${rightName} ${JSON.stringify(ri)}`);
     }
   }
   return out;
@@ -296,4 +333,6 @@ if (problems.length > 0) {
   console.error(`The SQLite and PostgreSQL schemas are out of step:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   process.exit(1);
 }
-console.log(`schemas in step: ${sqliteMigrations.length} migration(s), ${Object.keys(sqliteMigrated).length} tables${notes.length ? " (SQLite half only)" : ", on SQLite and PostgreSQL"}`);
+console.log(
+  `schemas in step: ${sqliteMigrations.length} migration(s), ${Object.keys(sqliteMigrated).length} tables${notes.length ? " (SQLite half only)" : ", on SQLite and PostgreSQL"}`,
+);

@@ -3,7 +3,10 @@
 // starts the JoinChat sandbox, links a demo shop, sends correctly signed Shopify webhooks for an unpaid order,
 // its payment, a fulfillment and its delivery, prints every push JoinChat received and the delivery log, then
 // shows the order page block's view of the order (its app route, with a session token as the admin gives the
-// block one) and resends the receipt through it.
+// block one) and resends the receipt through it. Last, JoinChat's customer lookups: a signed lookup of the demo order
+// by its lookup token and a product search, on the shop's own lookup URL. Then a cancellation, and the Messenger opt-in:
+// a receipt JoinChat refuses with 10010 (nobody known by that email), the buyer's bind through the order's ref, and the
+// receipt arriving by PSID.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,10 +15,12 @@ import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { runCli } from "../app/cli/main";
 import type { OrderPushActionAnswer, OrderPushesAnswer } from "../app/pushes/order-pushes-contract";
-import { signSessionToken } from "../app/shopify/sign-session-token";
+import { signSessionToken } from "../test/helpers/sign-session-token";
 import { signShopifyWebhook } from "../app/webhooks/sign-webhook";
 import { buildFulfillmentJson } from "../test/fixtures/fulfillments";
 import { buildOrderJson, ORDER_ID } from "../test/fixtures/orders";
+import { readShopifyFixture } from "../test/fixtures/shopify-fixtures";
+import { callCustomerQuery } from "../test/helpers/joinchat-caller";
 import { startJoinChatSandbox } from "../test/sandbox/joinchat-sandbox";
 
 const SHOP = "demo-shop.myshopify.com";
@@ -34,6 +39,7 @@ async function main() {
     SHOPIFY_APP_URL: "https://joinchat-push.example.com",
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     JOINCHAT_API_SECRET: randomBytes(18).toString("base64url"),
+    JOINCHAT_SINGLE_SHOP: SHOP,
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
@@ -47,6 +53,7 @@ async function main() {
 
   const sandbox = await startJoinChatSandbox({ port: 0, defaultSecret: env.JOINCHAT_API_SECRET, secrets: { [SHOP]: shopSecret } });
   env.JOINCHAT_API_URL = sandbox.url;
+  env.JOINCHAT_SEND_API_URL = sandbox.sendUrl;
   say(`2. JoinChat sandbox listening at ${sandbox.url}`);
 
   env.LOG_LEVEL = "info";
@@ -118,12 +125,172 @@ async function main() {
     say();
     await orderPageBlock(`http://127.0.0.1:${port}`, env, () => sandbox.received.length);
     say();
-    say("Done: an unpaid reminder, a receipt, two shipping updates and the receipt resent, each signed and sent once.");
+    await customerLookups(`http://127.0.0.1:${port}`, env, shopSecret);
+    say();
+    await cancellation(`http://127.0.0.1:${port}`, env, sandbox);
+    say();
+    await messengerOptin(`http://127.0.0.1:${port}`, env, sandbox, shopSecret);
+    say();
+    say("Done: an unpaid reminder, a receipt, two shipping updates and the receipt resent, each signed and sent once;");
+    say("      the order and a product found by a signed customer lookup; a cancelled order's reminder stopped and one notice sent instead;");
+    say("      a receipt refused with 10010, the buyer's Messenger bound through the order's ref, and the receipt re-sent once to the PSID.");
   } finally {
     app.kill("SIGTERM");
     await new Promise((resolve) => app.once("exit", resolve));
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** JoinChat's customer-query webhook on the shop's lookup URL: the demo order by its lookup token, and a product search. */
+async function customerLookups(appUrl: string, env: Record<string, string>, shopSecret: string): Promise<void> {
+  const cli = async (args: string[]) => {
+    const out: string[] = [];
+    if ((await runCli(args, { out: (l) => out.push(l), env })) !== 0) throw new Error(out.join("\n"));
+    return out.join("\n");
+  };
+  const product = readShopifyFixture("products/create");
+  const res = await fetch(`${appUrl}/webhooks/products/create`, {
+    method: "POST",
+    headers: signShopifyWebhook({ body: product, secret: env.SHOPIFY_API_SECRET, topic: "products/create", shop: SHOP, webhookId: randomUUID() }),
+    body: product,
+  });
+  const lookupUrl = (JSON.parse(await cli(["shop", "show", "--shop", SHOP, "--json"])) as { lookupUrl: string }).lookupUrl;
+  const { token } = JSON.parse(await cli(["lookup", "order-token", "--shop", SHOP, "--order", String(ORDER_ID), "--json"])) as { token: string };
+  const local = `${appUrl}${new URL(lookupUrl).pathname}`;
+  say(`9. Customer lookups (JoinChat calls the app). products/create -> ${res.status}; the shop's lookup URL: ${lookupUrl}`);
+  const order = await callCustomerQuery(local, { method: "orders", params: { order_number: token } }, { secret: shopSecret });
+  say(`   orders, order_number ${token} (the order's lookup token) -> ${order.status}`);
+  say(
+    JSON.stringify(order.json, null, 2)
+      .split("\n")
+      .map((l) => `     ${l}`)
+      .join("\n"),
+  );
+  const products = await callCustomerQuery(local, { method: "products", params: { title: "mug" }, pagination: { page: 1, limit: 3 } }, { secret: shopSecret });
+  say(`   products, title "mug" -> ${products.status}`);
+  say(
+    JSON.stringify(products.json, null, 2)
+      .split("\n")
+      .map((l) => `     ${l}`)
+      .join("\n"),
+  );
+  const found = (answer: unknown) => (answer as { total?: number }).total === 1;
+  if (order.status !== 200 || !found(order.json) || products.status !== 200 || !found(products.json)) {
+    throw new Error("the customer lookups did not find the demo order and the demo product");
+  }
+}
+
+/**
+ * A second order, pending, whose reminder waits an hour; the buyer cancels it: the reminder is cancelled, and with the
+ * shop's "order cancelled" notice on, one notice goes through JoinChat's Send API instead.
+ */
+async function cancellation(appUrl: string, env: Record<string, string>, sandbox: Awaited<ReturnType<typeof startJoinChatSandbox>>): Promise<void> {
+  const out: string[] = [];
+  const code = await runCli(["shop", "configure", "--shop", SHOP, "--unpaid-delay", "60", "--cancel-notice", "on"], { out: (l) => out.push(l), env });
+  if (code !== 0) throw new Error(out.join("\n"));
+  say('10. A cancellation: unpaid reminders now wait 60 minutes, and the "order cancelled" notice is on');
+  const id = ORDER_ID + 1n;
+  const order = { id, admin_graphql_api_id: `gid://shopify/Order/${id}`, name: "#1002", created_at: new Date().toISOString() };
+  const pushesBefore = sandbox.received.length;
+  for (const [topic, body] of [
+    ["orders/create", buildOrderJson({ ...order, financial_status: "pending", payment_gateway_names: ["bank_deposit"] })],
+    ["orders/cancelled", buildOrderJson({ ...order, financial_status: "voided", cancelled_at: new Date().toISOString(), cancel_reason: "customer" })],
+  ] as const) {
+    const res = await fetch(`${appUrl}/webhooks/${topic}`, {
+      method: "POST",
+      headers: signShopifyWebhook({ body, secret: env.SHOPIFY_API_SECRET, topic, shop: SHOP, webhookId: randomUUID() }),
+      body,
+    });
+    say(`   ${topic.padEnd(20)} -> ${res.status} ${await res.text()}`);
+  }
+  await waitFor(() => sandbox.sent.length >= 1, 10_000);
+  for (const message of sandbox.sent) {
+    say(`   send_message  page ${message.pageId}  recipient ${JSON.stringify(message.recipient)}  tag ${message.tag}`);
+    say(`     ${JSON.stringify(message.message)}`);
+  }
+  // The notice's answer is recorded a moment after JoinChat gave it: list the pushes once nothing is being sent.
+  for (let i = 0; i < 100; i++) {
+    const lines: string[] = [];
+    await runCli(["pushes", "list", "--shop", SHOP, "--order", "#1002", "--json"], { out: (l) => lines.push(l), env });
+    if (!lines.join("\n").includes('"sending"')) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await runCli(["pushes", "list", "--shop", SHOP, "--order", "#1002"], { out: (l) => say(`   ${l}`), env });
+  if (sandbox.received.length !== pushesBefore || sandbox.sent.length !== 1) {
+    throw new Error(`expected no push and one notice for #1002; got ${sandbox.received.length - pushesBefore} pushes, ${sandbox.sent.length} notices`);
+  }
+}
+
+/**
+ * The Messenger opt-in (decision 023): an order whose buyer JoinChat does not know by email gets 10010; the buyer opens
+ * the order's m.me link, JoinChat calls `bind` with the ref and the buyer's PSID, and the receipt goes again, once, by PSID.
+ */
+async function messengerOptin(
+  appUrl: string,
+  env: Record<string, string>,
+  sandbox: Awaited<ReturnType<typeof startJoinChatSandbox>>,
+  shopSecret: string,
+): Promise<void> {
+  const PSID = "6024912345678901";
+  const cli = async (args: string[]) => {
+    const out: string[] = [];
+    if ((await runCli(args, { out: (l) => out.push(l), env })) !== 0) throw new Error(out.join("\n"));
+    return out.join("\n");
+  };
+  const pushesOf1003 = async () =>
+    JSON.parse(await cli(["pushes", "list", "--shop", SHOP, "--order", "#1003", "--json"])) as {
+      id: number;
+      status: string;
+      lastError: string | null;
+      recipient: string;
+      recipientSource: string | null;
+    }[];
+  // JoinChat knows only the buyer who will open the link, by their PSID: any email is "Recipient not found".
+  sandbox.setKnownRecipients([PSID]);
+  say("11. The Messenger opt-in: JoinChat knows nobody by the next buyer's email");
+  const id = ORDER_ID + 2n;
+  const gid = `gid://shopify/Order/${id}`;
+  const body = buildOrderJson({
+    id,
+    admin_graphql_api_id: gid,
+    name: "#1003",
+    financial_status: "paid",
+    note_attributes: [],
+    created_at: new Date().toISOString(),
+  });
+  const res = await fetch(`${appUrl}/webhooks/orders/create`, {
+    method: "POST",
+    headers: signShopifyWebhook({ body, secret: env.SHOPIFY_API_SECRET, topic: "orders/create", shop: SHOP, webhookId: randomUUID() }),
+    body,
+  });
+  say(`   orders/create #1003 (paid)  -> ${res.status} ${await res.text()}`);
+  let failed = await pushesOf1003();
+  for (let i = 0; i < 200 && failed[0]?.status !== "failed"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    failed = await pushesOf1003();
+  }
+  if (failed[0]?.status !== "failed") throw new Error(`expected the receipt of #1003 to fail with 10010, got ${JSON.stringify(failed)}`);
+  say(`   receipt #${failed[0].id} to ${failed[0].recipient} (${failed[0].recipientSource}): ${failed[0].status}, JoinChat: ${failed[0].lastError}`);
+
+  const link = JSON.parse(await cli(["orders", "optin-link", "--shop", SHOP, "--order", gid, "--json"])) as { url: string; ref: string };
+  say(`   The Thank-you page's button (npm run cli -- orders optin-link): ${link.url}`);
+  const lookupUrl = (JSON.parse(await cli(["shop", "show", "--shop", SHOP, "--json"])) as { lookupUrl: string }).lookupUrl;
+  const local = `${appUrl}${new URL(lookupUrl).pathname}`;
+  const before = sandbox.received.length;
+  const bound = await callCustomerQuery(local, { method: "bind", params: { ref: link.ref, psid: PSID } }, { secret: shopSecret });
+  say(`   The buyer opens it; JoinChat calls bind {"ref": "${link.ref}", "psid": "${PSID}"} -> ${bound.status} ${bound.text}`);
+  await waitFor(() => sandbox.received.length > before, 10_000);
+  const again = sandbox.received[sandbox.received.length - 1];
+  say(`   JoinChat received ${again.topic} ${again.params.order_number} for recipient ${JSON.stringify(again.recipient)}`);
+  let settled = await pushesOf1003();
+  for (let i = 0; i < 100 && settled[0]?.status !== "delivered"; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    settled = await pushesOf1003();
+  }
+  say(`   receipt #${settled[0].id} to ${settled[0].recipient} (${settled[0].recipientSource}): ${settled[0].status}`);
+  if (sandbox.received.length !== before + 1 || again.recipient.id !== PSID || settled[0].status !== "delivered") {
+    throw new Error("expected the receipt of #1003 once more, to the bound PSID");
   }
 }
 

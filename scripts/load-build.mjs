@@ -1,5 +1,9 @@
 // The production build (npm run build) for server.mjs and worker.mjs, with the two mistakes an operator can make
 // said plainly: a configuration the routes refuse as they load, and no build at all.
+//
+// The build validates the environment as it loads (app/shopify.server.ts reads it), before the process's own code
+// runs: a variable missing or malformed is refused here, for both processes, with the words and the exit code 78 of
+// exitForBadConfiguration (app/server/process.server.ts), which refuses the rest (a worker without QUEUE=bullmq).
 export async function loadProductionBuild() {
   try {
     return await import("../build/server/index.js");

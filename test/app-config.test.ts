@@ -23,7 +23,10 @@ function subscriptions(text: string): Subscription[] {
       const topics = /(?:^|\n)\s*(compliance_topics|topics)\s*=\s*\[([^\]]*)\]/.exec(block);
       const uri = /(?:^|\n)\s*uri\s*=\s*"([^"]+)"/.exec(block);
       return {
-        topics: (topics?.[2] ?? "").split(",").map((t) => t.trim().replace(/"/g, "")).filter(Boolean),
+        topics: (topics?.[2] ?? "")
+          .split(",")
+          .map((t) => t.trim().replace(/"/g, ""))
+          .filter(Boolean),
         compliance: topics?.[1] === "compliance_topics",
         uri: uri?.[1] ?? "",
       };
@@ -48,7 +51,7 @@ describe("app configuration", () => {
 
   it("asks for the scopes the pushes need, the same as the SCOPES default", () => {
     const scopes = /\n\s*scopes\s*=\s*"([^"]*)"/.exec(toml)?.[1];
-    expect(scopes).toBe("read_orders,read_fulfillments,read_products");
+    expect(scopes).toBe("read_orders,read_fulfillments,read_products,read_customers");
     expect(EnvSchema.shape.SCOPES.parse(undefined)).toBe(scopes);
   });
 

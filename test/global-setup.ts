@@ -27,6 +27,8 @@ export default function setup() {
   for (const suffix of ["-wal", "-shm"]) rmSync(fresh + suffix, { force: true });
   renameSync(fresh, TEMPLATE_DB);
   if (!existsSync(path.resolve("build/server/index.js"))) {
-    execFileSync(process.execPath, [path.join("node_modules", "@remix-run", "dev", "dist", "cli.js"), "vite:build"], { stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(process.execPath, [path.join("node_modules", "@remix-run", "dev", "dist", "cli.js"), "vite:build"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   }
 }

@@ -1,5 +1,5 @@
 import { Badge } from "@shopify/polaris";
-import type { PushStatus } from "../delivery/push-status";
+import type { PushStatus } from "../pushes/push-status";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 

@@ -1,5 +1,5 @@
-import { reasonCode } from "../pushes/skip-reasons";
 import type { MessageKey } from "../i18n/en";
+import { isReasonCode } from "../pushes/reasons";
 
 /** The message key naming a JoinChat topic for a merchant. */
 export function topicKey(topic: string): MessageKey {
@@ -10,6 +10,10 @@ export function topicKey(topic: string): MessageKey {
       return "topic.unpaid";
     case "package/update":
       return "topic.package";
+    case "Notice/OrderCancelled":
+      return "topic.cancelNotice";
+    case "Notice/RefundIssued":
+      return "topic.refundNotice";
     default:
       return "topic.unknown";
   }
@@ -20,8 +24,17 @@ export function trackingKey(status: string): MessageKey {
   return `tracking.${status}` as MessageKey;
 }
 
-/** The message key of a skip reason recorded on a push, or null for a reason the catalog does not know. */
+/** The message key of a reason code recorded on a push, or null for a code the catalog does not know. */
 export function reasonKey(reason: string): MessageKey | null {
-  const code = reasonCode(reason);
-  return code ? (`reason.${code}` as MessageKey) : null;
+  return isReasonCode(reason) ? (`reason.${reason}` as MessageKey) : null;
+}
+
+/** A push's reason in the merchant's language, its detail in place of {detail}; an unknown code as it is; null for none. */
+export function reasonText(
+  t: (key: MessageKey, vars?: Record<string, string | number>) => string,
+  push: { reason: string | null; reasonDetail?: string | null },
+): string | null {
+  if (!push.reason) return null;
+  const key = reasonKey(push.reason);
+  return key ? t(key, { detail: push.reasonDetail ?? "" }) : push.reason;
 }

@@ -66,7 +66,8 @@ export async function copySqliteToPostgres(source: Database, target: Database, o
   const tables = await sourceTables(source);
   const columnsOnTarget = await targetColumns(target);
   const missing = tables.filter((t) => !columnsOnTarget.has(t));
-  if (missing.length > 0) throw new DatabaseCopyError(`the target lacks table(s) ${missing.join(", ")}: migrate it first (npm run setup with its DATABASE_URL)`);
+  if (missing.length > 0)
+    throw new DatabaseCopyError(`the target lacks table(s) ${missing.join(", ")}: migrate it first (npm run setup with its DATABASE_URL)`);
   for (const table of tables) {
     const row = await target.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${quote(table)}`);
     if (Number(row?.n ?? 0) > 0) throw new DatabaseCopyError(`the target is not empty: ${table} has ${row?.n} row(s); copy into an empty database`);

@@ -1,7 +1,7 @@
 import path from "node:path";
 
 /** Where the embedded default keeps its data when DATABASE_URL is not set. */
-export const DEFAULT_DATABASE_URL = "file:./prisma/data/joinchat.sqlite";
+const DEFAULT_DATABASE_URL = "file:./prisma/data/joinchat.sqlite";
 
 export type DatabaseKind = "sqlite" | "postgres";
 

@@ -27,3 +27,8 @@ export function toSqlValue(value: unknown): SqlValue {
   if (typeof value === "number" || typeof value === "string" || typeof value === "bigint") return value;
   throw new TypeError(`cannot bind a ${typeof value} to SQL`);
 }
+
+/** Readiness: the database answers a trivial statement (throws when it does not). */
+export async function pingDatabase(sql: Pick<Sql, "get">): Promise<void> {
+  await sql.get("SELECT 1 AS ok");
+}

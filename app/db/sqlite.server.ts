@@ -51,7 +51,8 @@ export function openSqliteDatabase(file: string, options: SqliteOptions = {}): D
   const waitForLock = async () => {
     while (lock) await lock;
   };
-  const outside = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  const outside =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       if (lock) await waitForLock();
       return fn(...args);
@@ -63,7 +64,9 @@ export function openSqliteDatabase(file: string, options: SqliteOptions = {}): D
     get: outside(direct.get) as Sql["get"],
     run: outside(direct.run),
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      await waitForLock();
+      // The check and the taking of the lock in one turn: behind `await waitForLock()` every transaction waiting for the
+      // same lock (or starting while it is free) would go on at once, and the second BEGIN would fail on the one connection.
+      while (lock) await lock;
       let release!: () => void;
       lock = new Promise<void>((resolve) => (release = resolve));
       try {

@@ -11,9 +11,12 @@ import {
   releaseStalledPushes,
   type PushRef,
   type PushRow,
-  type PushStatus,
   type QueuedPushRef,
-} from "./outbox.server";
+} from "../stores/push-store.server";
+import type { PushStatus } from "../pushes/push-status";
+import type { BackPressure } from "./back-pressure";
+import { ShopRanks } from "./shop-ranks";
+import { ShopSlots } from "./shop-slots";
 
 // Delivery on BullMQ (QUEUE=bullmq, docs/decisions/006-scaling-out.md). The outbox table stays the truth: a job
 // only says "push N, its attempt A, is due". Web processes add the jobs of the pushes they stored, after the
@@ -44,6 +47,8 @@ function jobLockMs(leaseMs: number): number {
 
 /** A delayed job of a busy shop comes back after this (plus jitter), for another worker or a free slot. */
 const SHOP_BUSY_DELAY_MS = 200;
+/** How long a package update waits for an earlier update of its parcel (being sent, or due) before it looks again. */
+const BEHIND_DELAY_MS = 100;
 /** Due pushes the reconciler checks per pass, oldest first. */
 const RECONCILE_MAX_PER_PASS = 5_000;
 const RECONCILE_PAGE = 500;
@@ -83,11 +88,51 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 }
 
+// A shop's slots across the fleet: a sorted set per shop of the slots taken, each with the time its holder's lease
+// runs out (a worker that dies holding one frees it then). Taking one is one script, so two workers never both
+// take the last.
+const TAKE_SHOP_SLOT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  return 1
+end
+return 0`;
+
+/** DELIVERY_SHOP_CONCURRENCY on the scale path: a shop's pushes in flight counted in Redis, for every worker at once. */
+export class FleetShopSlots {
+  private next = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyOf: (shop: string) => string,
+    private readonly perShop: number,
+    private readonly leaseMs: number,
+    private readonly owner: string,
+  ) {}
+
+  /** A slot of the shop (its token, to give it back), or null when the fleet has all of them in use. */
+  async take(shop: string, now = Date.now()): Promise<string | null> {
+    const token = `${this.owner}:${(this.next += 1)}`;
+    const taken = await this.redis.eval(TAKE_SHOP_SLOT, 1, this.keyOf(shop), now, now + this.leaseMs, token, this.perShop, this.leaseMs * 2);
+    return taken === 1 ? token : null;
+  }
+
+  async release(shop: string, token: string): Promise<void> {
+    await this.redis.zrem(this.keyOf(shop), token);
+  }
+}
+
 /** Adds and removes delivery jobs. One per process; the web's runs after each intake commit. */
 export class DeliveryQueueProducer {
   readonly queue: Queue<DeliveryJobData>;
   readonly redis: Redis;
   private readonly pending = new Set<Promise<void>>();
+  /** Each job's priority: its shop's recent volume, so that shops are served fairly (shop-ranks.ts). */
+  private readonly ranks = new ShopRanks();
+  /** The pushes handed over in this turn of the event loop, added together at its end. */
+  private batch: QueuedPushRef[] | null = null;
 
   constructor(target: RedisTarget, role = "web", options: { waitForever?: boolean } = {}) {
     this.redis = connectRedis(target.url, role, options.waitForever ?? false);
@@ -102,7 +147,13 @@ export class DeliveryQueueProducer {
       pushes.map((push) => ({
         name: "deliver",
         data: { pushId: push.id, shop: push.shop, attempt: push.attempts },
-        opts: { jobId: jobIdOf(push), delay: Math.max(0, push.dueAt - now), removeOnComplete: true, removeOnFail: true },
+        opts: {
+          jobId: jobIdOf(push),
+          delay: Math.max(0, push.dueAt - now),
+          priority: this.ranks.next(push.shop),
+          removeOnComplete: true,
+          removeOnFail: true,
+        },
       })),
     );
   }
@@ -112,13 +163,32 @@ export class DeliveryQueueProducer {
     for (const push of pushes) await this.queue.remove(jobIdOf(push));
   }
 
-  /** After a commit, without making the caller wait: a failure is logged and the reconciler catches up. */
+  /**
+   * After a commit, without making the caller wait: a failure is logged and the reconciler catches up. The pushes
+   * handed over in the same turn of the event loop (every delivery of one group commit learns its outcome in the
+   * same turn) go to Redis together, in one addBulk: one round trip per commit, not one per push.
+   */
   addSoon(pushes: readonly QueuedPushRef[]): void {
+    if (pushes.length === 0) return;
+    if (this.batch) {
+      this.batch.push(...pushes);
+      return;
+    }
+    const batch = [...pushes];
+    this.batch = batch;
     this.track(
-      this.add(pushes).then(
-        () => log.debug("pushes enqueued", { pushIds: pushes.map((p) => p.id) }),
-        (error: Error) => log.warn("pushes not enqueued yet: a worker will find them in the outbox", { pushIds: pushes.map((p) => p.id), shop: pushes[0]?.shop, error: error.message }),
-      ),
+      new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.batch = null;
+        return this.add(batch).then(
+          () => log.debug("pushes enqueued", { count: batch.length, pushIds: batch.map((p) => p.id) }),
+          (error: Error) =>
+            log.warn("pushes not enqueued yet: a worker will find them in the outbox", {
+              pushIds: batch.map((p) => p.id),
+              shop: batch[0]?.shop,
+              error: error.message,
+            }),
+        );
+      }),
     );
   }
 
@@ -155,8 +225,10 @@ export interface QueueWorkerOptions extends RedisTarget {
   deliver: (push: PushRow) => Promise<PushStatus>;
   /** Jobs run at once by this process. */
   concurrency: number;
-  /** Pushes of one shop sent at once by this process. */
-  shopConcurrency: number;
+  /** Pushes of one shop sent at once; unset: no fixed limit. */
+  shopConcurrency?: number;
+  /** JoinChat's back-pressure (429, timeouts, 5xx), as deliverPush tells it: the shops (or all) to slow down for now. */
+  backPressure?: BackPressure;
   leaseMs: number;
   /** How often the reconciler looks for due pushes without a job (one worker at a time does it). */
   reconcileMs: number;
@@ -168,7 +240,8 @@ export class QueueDeliveryWorker {
   private jobsRedis: Redis | null = null;
   private readonly producer: DeliveryQueueProducer;
   private readonly sending = new Map<number, PushRow>();
-  private readonly busyByShop = new Map<string, number>();
+  private readonly slots: ShopSlots;
+  private readonly fleetSlots: FleetShopSlots | null;
   private readonly id = randomUUID();
   private reconcileTimer: NodeJS.Timeout | null = null;
   private reconciling: Promise<void> | null = null;
@@ -176,6 +249,12 @@ export class QueueDeliveryWorker {
 
   constructor(private readonly options: QueueWorkerOptions) {
     this.producer = new DeliveryQueueProducer(options, "worker", { waitForever: true });
+    // The per-shop limit holds across the fleet (Redis); this process counts its own only for back-pressure.
+    this.slots = new ShopSlots();
+    this.fleetSlots =
+      options.shopConcurrency === undefined
+        ? null
+        : new FleetShopSlots(this.producer.redis, (shop) => this.producer.queue.toKey(`shop-slots:${shop}`), options.shopConcurrency, options.leaseMs, this.id);
   }
 
   get running(): boolean {
@@ -207,7 +286,8 @@ export class QueueDeliveryWorker {
     });
     worker.on("error", (error) => log.warn("delivery worker queue error", { error: error.message }));
     worker.on("failed", (job, error) => {
-      if (job) log.error("delivery job failed: the reconciler will enqueue the push again", { pushId: job.data.pushId, shop: job.data.shop, error: error.message });
+      if (job)
+        log.error("delivery job failed: the reconciler will enqueue the push again", { pushId: job.data.pushId, shop: job.data.shop, error: error.message });
     });
     this.worker = worker;
     await worker.waitUntilReady();
@@ -218,10 +298,15 @@ export class QueueDeliveryWorker {
   private async process(job: Job<DeliveryJobData>, token?: string): Promise<string> {
     const { pushId, shop, attempt } = job.data;
     if (this.stopping) return this.later(job, token, Date.now());
-    const busy = this.busyByShop.get(shop) ?? 0;
-    // One shop's flash sale takes at most shopConcurrency of this process's slots; its other jobs wait a moment.
-    if (busy >= this.options.shopConcurrency) return this.later(job, token, Date.now() + SHOP_BUSY_DELAY_MS + Math.round(Math.random() * SHOP_BUSY_DELAY_MS));
-    this.busyByShop.set(shop, busy + 1);
+    // JoinChat is pushing back on this shop (or on all): the job waits for the pause, or for a slot under the limit.
+    const pressure = this.options.backPressure;
+    if (pressure && !pressure.admits(shop, this.slots.counts.get(shop) ?? 0, this.slots.total)) {
+      return this.later(job, token, Math.max(pressure.resumeAt(shop), Date.now() + SHOP_BUSY_DELAY_MS) + Math.round(Math.random() * SHOP_BUSY_DELAY_MS));
+    }
+    // A shop at its fleet-wide limit (DELIVERY_SHOP_CONCURRENCY): its job waits a moment, for a slot any worker frees.
+    const fleetSlot = this.fleetSlots ? await this.fleetSlots.take(shop) : null;
+    if (this.fleetSlots && fleetSlot === null) return this.later(job, token, Date.now() + SHOP_BUSY_DELAY_MS + Math.round(Math.random() * SHOP_BUSY_DELAY_MS));
+    this.slots.take(shop);
     try {
       const now = Date.now();
       const claim = await this.options.write((tx) => claimPush(tx, pushId, attempt, now, this.options.leaseMs));
@@ -240,6 +325,9 @@ export class QueueDeliveryWorker {
         }
         case "early":
           return this.later(job, token, claim.dueAt);
+        case "behind":
+          // An earlier update of the parcel goes first: this one looks again in a moment.
+          return this.later(job, token, Date.now() + BEHIND_DELAY_MS + Math.round(Math.random() * BEHIND_DELAY_MS));
         case "in-flight":
           if (!claim.expired) return this.later(job, token, claim.lockedUntil + 250);
           // Its sender died (the lease ran out): the attempt is recorded as interrupted and the next goes now.
@@ -253,9 +341,12 @@ export class QueueDeliveryWorker {
           return claim.kind;
       }
     } finally {
-      const left = (this.busyByShop.get(shop) ?? 1) - 1;
-      if (left > 0) this.busyByShop.set(shop, left);
-      else this.busyByShop.delete(shop);
+      this.slots.release(shop);
+      if (fleetSlot !== null) {
+        await this.fleetSlots!.release(shop, fleetSlot).catch((error: Error) =>
+          log.warn("shop slot not given back: it frees itself when its lease runs out", { shop, error: error.message }),
+        );
+      }
     }
   }
 

@@ -1,31 +1,46 @@
 import type { Database, Sql } from "../db/database.server";
+import type { GroupCommit } from "../db/group-commit.server";
 import { sendPush, type PushOutcome } from "../joinchat/client.server";
 import { log } from "../logger.server";
 import { compareStatusProgress } from "../pushes/fulfillment-facts";
-import { chooseRecipient } from "../pushes/recipient";
-import { SKIP_REASONS } from "../pushes/skip-reasons";
+import { isNoticeTopic, type NoticeParams } from "../pushes/notices";
+import { chooseRecipient, contactSourceOf, type RecipientSource } from "../pushes/recipient";
+import { FAILURE_REASONS, SKIP_REASONS, type PushReason, type SkipReasonCode } from "../pushes/reasons";
 import type { PackageParams, ReceiptParams, Recipient, RecipientKind, TrackingStatus } from "../pushes/types";
-import type { SecretBox } from "../settings/secret-box.server";
-import { getShopSecret, getShopSettings, type ShopSettings } from "../settings/settings.server";
-import type { AdminApi } from "../shopify/admin-api.server";
-import type { GroupCommit } from "../webhooks/group-commit.server";
-import { knownOrderFromRow, readOrderRow } from "../webhooks/process-delivery.server";
-import type { PushRow, PushStatus } from "./outbox.server";
+import type { PushStatus } from "../pushes/push-status";
+import { SecretBoxError, type SecretBox } from "../settings/secret-box.server";
+import { getShopSecret, getShopSettings } from "../settings/settings.server";
+import type { ShopSettings } from "../settings/shop-settings";
+import type { ShopifyAdmin } from "../shopify/admin-api/index.server";
+import { readFulfillmentState } from "../stores/fulfillment-store.server";
+import { readBinding, readLatestBindingOfCustomer } from "../stores/messenger-binding-store.server";
+import { knownOrderFromRow, readOrderRow } from "../stores/order-store.server";
+import { markPushDelivered, markPushFailed, markPushRetrying, recordAttempt, savePushBody, settleUnsentPush, type PushRow } from "../stores/push-store.server";
+import type { BackPressure } from "./back-pressure";
 import { planRetry, type RetryPolicy } from "./retry-policy";
 
 // One attempt at one claimed push: settle its body on the first attempt (recipient, product images),
 // sign and send it, and record what JoinChat answered.
 
+/** The Admin API lookups a push makes (the process's access layer, app/shopify/admin-api). */
+export type DeliveryLookups = Pick<ShopifyAdmin, "fetchProductImages" | "fetchOrderContact" | "fetchCustomerPsid" | "lookupDeadline">;
+
 export interface DeliveryDeps {
   db: Database;
   box: SecretBox;
-  adminApi: AdminApi;
+  /** The process's Admin API layer: cached, token-refreshing, cost-aware lookups, each within the push's time limit. */
+  adminApi: DeliveryLookups;
   joinchatUrl: string;
-  defaultSecret: string | null;
+  /** JOINCHAT_API_SECRET and the one shop of a single-shop deployment that may use it; every other shop needs its own. */
+  singleShopSecret: { shop: string; secret: string } | null;
+  /** JoinChat's Send API (JOINCHAT_SEND_API_URL), for notices; null: notices are not sent. */
+  sendApiUrl?: string | null;
   timeoutMs: number;
   policy: RetryPolicy;
   /** The process's group commit: the outcomes of deliveries that finish together share one commit. */
   commit?: GroupCommit;
+  /** The process's view of JoinChat's back-pressure: told of every call and its answer. */
+  backPressure?: BackPressure;
   now?: () => number;
 }
 
@@ -33,24 +48,23 @@ function write<T>(deps: DeliveryDeps, work: (tx: Sql) => Promise<T>): Promise<T>
   return deps.commit ? deps.commit.run(work) : deps.db.transaction(work);
 }
 
-const IMAGE_TTL_MS = 24 * 3_600_000;
-const MISSING_IMAGE_TTL_MS = 3_600_000;
-
 export async function deliverPush(deps: DeliveryDeps, push: PushRow): Promise<PushStatus> {
   const now = deps.now ?? Date.now;
   const settings = await getShopSettings(deps.db, push.shop);
   if (!settings?.pageId) return settle(deps, push, "skipped", SKIP_REASONS.pageNotLinked);
   if (settings.paused) return settle(deps, push, "skipped", SKIP_REASONS.paused);
-  if (push.topic === "Order/Unpaid" && push.order_gid) {
+  const notice = isNoticeTopic(push.topic);
+  if (notice && !deps.sendApiUrl) return settle(deps, push, "skipped", SKIP_REASONS.sendApiMissing);
+  if (push.order_gid && push.kind === "order" && !notice) {
     const order = await readOrderRow(deps.db, push.shop, push.order_gid);
-    if (order?.paid === 1) return settle(deps, push, "cancelled", SKIP_REASONS.paidBeforeReminder);
+    // Cancelled while this push waited or was being tried (its attempt ended in a retry): it is not sent. A
+    // merchant's resend is sent: they asked for it knowing the order.
+    if (order?.cancelled === 1 && push.resend_of === null) return settle(deps, push, "cancelled", SKIP_REASONS.orderCancelled);
+    if (push.topic === "Order/Unpaid" && order?.paid === 1) return settle(deps, push, "cancelled", SKIP_REASONS.paidBeforeReminder);
   }
   if (push.topic === "package/update" && push.fulfillment_gid && push.tracking_status && push.resend_of === null) {
     // A later status was planned while this one waited (a retry, the same batch): sent now, it would go backwards.
-    const state = await deps.db.get<{ furthest_status: TrackingStatus }>(
-      "SELECT furthest_status FROM fulfillment_state WHERE shop = ? AND fulfillment_gid = ?",
-      [push.shop, push.fulfillment_gid],
-    );
+    const state = await readFulfillmentState(deps.db, push.shop, push.fulfillment_gid);
     if (state && compareStatusProgress(state.furthest_status, push.tracking_status as TrackingStatus) === "backwards") {
       return settle(deps, push, "skipped", SKIP_REASONS.statusBackwards);
     }
@@ -61,71 +75,75 @@ export async function deliverPush(deps: DeliveryDeps, push: PushRow): Promise<Pu
     const built = await buildBody(deps, push, settings);
     if (!built) return settle(deps, push, "skipped", SKIP_REASONS.noRecipient);
     body = built.body;
-    await deps.db.run(
-      "UPDATE push SET body = ?, recipient_kind = ?, recipient_value = ?, recipient_provisional = 0 WHERE id = ?",
-      [body, built.recipient.kind, built.recipient.value, push.id],
-    );
+    // customers/redact while the body was built: nothing of the buyer's is written back, and nothing is sent.
+    // SQLite: through the group commit, so the bodies of a claimed batch share one commit. A write of its own is a
+    // commit of its own, an fsync in the event loop, and a few hundred at once held intake up for seconds.
+    // PostgreSQL: on a pooled connection, in parallel with the other deliveries' (the group commit is one at a time).
+    const saved =
+      deps.db.kind === "sqlite"
+        ? await write(deps, (tx) => savePushBody(tx, push.id, built.body, built.recipient))
+        : await savePushBody(deps.db, push.id, built.body, built.recipient);
+    if (!saved) return settle(deps, push, "cancelled", SKIP_REASONS.customerDataErased);
   }
 
   let secret: string | null;
   try {
-    secret = (await getShopSecret(deps.db, push.shop, deps.box)) ?? deps.defaultSecret;
+    secret = (await getShopSecret(deps.db, push.shop, deps.box)) ?? (deps.singleShopSecret?.shop === push.shop ? deps.singleShopSecret.secret : null);
   } catch (error) {
-    return finish(deps, push, now(), finalFailure(`JoinChat API secret unreadable: ${(error as Error).message}`));
+    // Only a secret that cannot be decrypted fails the push for good. A database that did not answer in time (a
+    // pool busy with hundreds of deliveries) throws on, as the reads above do: the claim's lease brings it back.
+    if (!(error instanceof SecretBoxError)) throw error;
+    return finish(deps, push, now(), NOT_SENT, { code: FAILURE_REASONS.secretUnreadable, detail: error.message });
   }
-  if (!secret) {
-    return finish(deps, push, now(), finalFailure("no JoinChat API secret: set the shop's secret or JOINCHAT_API_SECRET"));
-  }
+  if (!secret) return finish(deps, push, now(), NOT_SENT, { code: FAILURE_REASONS.secretMissing });
 
   const startedAt = now();
+  deps.backPressure?.sending(push.shop);
   const outcome = await sendPush({
-    url: deps.joinchatUrl,
+    url: notice ? deps.sendApiUrl! : deps.joinchatUrl,
     shopDomain: push.shop,
     secret,
     body,
     idempotencyKey: push.idempotency_key,
     timeoutMs: deps.timeoutMs,
   });
+  deps.backPressure?.answered(push.shop, outcome);
   return finish(deps, push, startedAt, outcome);
 }
 
-function finalFailure(message: string): PushOutcome {
-  return { kind: "failed", httpStatus: null, code: null, message, answer: "", durationMs: 0 };
-}
+/** An attempt the app ended before anything went to JoinChat: nothing was answered. */
+const NOT_SENT: PushOutcome = { kind: "failed", httpStatus: null, code: null, message: "", answer: "", durationMs: 0 };
 
 /** A push that ends without an attempt (skipped, cancelled at send time). */
-async function settle(deps: DeliveryDeps, push: PushRow, status: PushStatus, reason: string): Promise<PushStatus> {
+async function settle(deps: DeliveryDeps, push: PushRow, status: "skipped" | "cancelled", reason: SkipReasonCode): Promise<PushStatus> {
   const now = (deps.now ?? Date.now)();
   // The claim counted an attempt that never happened.
-  await write(deps, (tx) =>
-    tx.run(
-      "UPDATE push SET status = ?, reason = ?, attempts = attempts - 1, locked_until = NULL, updated_at = ? WHERE id = ? AND status = 'sending'",
-      [status, reason, now, push.id],
-    ),
-  );
+  await write(deps, (tx) => settleUnsentPush(tx, push.id, status, reason, now));
   log.info("push not sent", { pushId: push.id, shop: push.shop, topic: push.topic, status, reason });
   return status;
 }
 
-async function finish(deps: DeliveryDeps, push: PushRow, startedAt: number, outcome: PushOutcome): Promise<PushStatus> {
+/** Records the attempt and its outcome; `appReason`: the app, not JoinChat, ended it (the push fails with this code). */
+async function finish(deps: DeliveryDeps, push: PushRow, startedAt: number, outcome: PushOutcome, appReason?: PushReason): Promise<PushStatus> {
   const now = (deps.now ?? Date.now)();
-  const error = outcome.kind === "delivered" ? null : outcome.message;
+  const error = outcome.kind === "delivered" ? null : outcome.message || null;
   let status: PushStatus;
+  let gaveUp: string | undefined;
   const fields = { pushId: push.id, shop: push.shop, topic: push.topic, attempt: push.attempts, httpStatus: outcome.httpStatus };
   await write(deps, async (tx) => {
-    await tx.run(
-      `INSERT INTO push_attempt (push_id, number, started_at, duration_ms, http_status, outcome, answer, error)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (push_id, number) DO NOTHING`,
-      [push.id, push.attempts, startedAt, Math.round(outcome.durationMs), outcome.httpStatus, outcome.kind, outcome.answer || null, error],
-    );
+    await recordAttempt(tx, {
+      pushId: push.id,
+      number: push.attempts,
+      startedAt,
+      durationMs: Math.round(outcome.durationMs),
+      httpStatus: outcome.httpStatus,
+      outcome: outcome.kind,
+      answer: outcome.answer || null,
+      error,
+    });
     if (outcome.kind === "delivered") {
       status = "delivered";
-      // JoinChat has it, whatever happened to the row meanwhile: record the truth.
-      await tx.run(
-        `UPDATE push SET status = 'delivered', recipient_id = ?, delivered_at = ?, last_http_status = ?, last_error = NULL,
-           reason = NULL, locked_until = NULL, updated_at = ? WHERE id = ?`,
-        [outcome.recipientId, now, outcome.httpStatus, now, push.id],
-      );
+      await markPushDelivered(tx, push.id, outcome.recipientId, outcome.httpStatus, now);
       return;
     }
     if (outcome.kind === "retry") {
@@ -138,43 +156,52 @@ async function finish(deps: DeliveryDeps, push: PushRow, startedAt: number, outc
       });
       if (decision.retry) {
         status = "retrying";
-        await tx.run(
-          `UPDATE push SET status = 'retrying', due_at = ?, last_http_status = ?, last_error = ?, locked_until = NULL, updated_at = ?
-           WHERE id = ? AND status = 'sending'`,
-          [decision.dueAt, outcome.httpStatus, outcome.message, now, push.id],
-        );
+        await markPushRetrying(tx, push.id, decision.dueAt, outcome.httpStatus, outcome.message, now);
         return;
       }
       status = "failed";
-      await markFailed(tx, push.id, outcome.httpStatus, `${outcome.message}; ${decision.reason}`, now);
+      gaveUp = decision.reason;
+      await markPushFailed(tx, push.id, outcome.httpStatus, outcome.message, { code: FAILURE_REASONS.retriesExhausted }, now);
       return;
     }
     status = "failed";
-    await markFailed(tx, push.id, outcome.httpStatus, outcome.message, now);
+    await markPushFailed(tx, push.id, outcome.httpStatus, error, appReason ?? null, now);
   });
   const level = status! === "delivered" ? "info" : "warn";
-  log[level](`push ${status!}`, { ...fields, error, durationMs: Math.round(outcome.durationMs) });
+  log[level](`push ${status!}`, {
+    ...fields,
+    error,
+    reason: gaveUp ? FAILURE_REASONS.retriesExhausted : appReason?.code,
+    gaveUp,
+    durationMs: Math.round(outcome.durationMs),
+  });
   return status!;
 }
 
-async function markFailed(tx: Sql, id: number, httpStatus: number | null, message: string, now: number) {
-  await tx.run(
-    `UPDATE push SET status = 'failed', last_http_status = ?, last_error = ?, locked_until = NULL, updated_at = ?
-     WHERE id = ? AND status = 'sending'`,
-    [httpStatus, message, now, id],
-  );
-}
-
 /** The exact body of a push, settled once: every later attempt sends the same bytes. */
-async function buildBody(deps: DeliveryDeps, push: PushRow, settings: ShopSettings): Promise<{ body: string; recipient: Recipient } | null> {
+async function buildBody(deps: DeliveryDeps, push: PushRow, settings: ShopSettings): Promise<{ body: string; recipient: SourcedRecipient } | null> {
   const params = JSON.parse(push.params ?? "{}") as ReceiptParams | PackageParams;
   const productGids = JSON.parse(push.product_gids ?? "[]") as (string | null)[];
+  // One time limit for every lookup of the push: whatever Shopify does, the push goes out by then, without what
+  // is not known (an image, a PSID, the order's contact).
+  const deadline = deps.adminApi.lookupDeadline();
   const [recipient, images] = await Promise.all([
-    resolveRecipient(deps, push, settings),
-    resolveProductImages(deps, push.shop, productGids),
+    resolveRecipient(deps, push, settings, deadline),
+    resolveProductImages(deps, push.shop, productGids, deadline),
   ]);
   if (!recipient) return null;
 
+  if (isNoticeTopic(push.topic)) {
+    // JoinChat's Send API: the page, the recipient, Messenger's template and the tag (docs/joinchat-api.md).
+    const notice = JSON.parse(push.params ?? "{}") as NoticeParams;
+    const body = JSON.stringify({
+      page_id: settings.pageId,
+      recipient: { [recipient.kind]: recipient.value } as Partial<Record<RecipientKind, string>>,
+      message: notice.message,
+      tag: notice.tag,
+    });
+    return { body, recipient };
+  }
   if (push.topic === "package/update") {
     const pkg = params as PackageParams;
     if (images[0]) pkg.image_url = images[0];
@@ -190,49 +217,42 @@ async function buildBody(deps: DeliveryDeps, push: PushRow, settings: ShopSettin
   return { body, recipient };
 }
 
-async function resolveRecipient(deps: DeliveryDeps, push: PushRow, settings: ShopSettings): Promise<Recipient | null> {
-  const current: Recipient | null =
-    push.recipient_kind && push.recipient_value ? { kind: push.recipient_kind as RecipientKind, value: push.recipient_value } : null;
+type SourcedRecipient = Recipient & { source: RecipientSource | null };
+
+/**
+ * A PSID the buyer bound through the Messenger opt-in comes first (decision 023): the order's binding, else the
+ * customer's latest. Then the order's own contacts as planned, a customer's `joinchat.psid` metafield before an email
+ * or phone.
+ */
+async function resolveRecipient(deps: DeliveryDeps, push: PushRow, settings: ShopSettings, deadline: number): Promise<SourcedRecipient | null> {
+  if (push.order_gid && push.kind === "order") {
+    const bound =
+      (await readBinding(deps.db, push.shop, push.order_gid)) ??
+      (push.customer_gid ? await readLatestBindingOfCustomer(deps.db, push.shop, push.customer_gid) : undefined);
+    if (bound) return { kind: "id", value: bound.psid, source: "binding" };
+  }
+  const current: SourcedRecipient | null =
+    push.recipient_kind && push.recipient_value
+      ? { kind: push.recipient_kind as RecipientKind, value: push.recipient_value, source: (push.recipient_source as RecipientSource | null) ?? null }
+      : null;
   if (push.recipient_provisional === 1 && push.order_gid) {
     // The order may have arrived since the fulfillment did; else ask the Admin API; else the fulfillment's contact.
     const row = await readOrderRow(deps.db, push.shop, push.order_gid);
-    const known = row ? knownOrderFromRow(row) : await deps.adminApi.fetchOrderContact(push.shop, push.order_gid);
+    const known = row ? knownOrderFromRow(row) : await deps.adminApi.fetchOrderContact(push.shop, push.order_gid, { deadline });
     const fromOrder = known ? chooseRecipient(known, settings.recipientPreference) : null;
-    if (fromOrder) return fromOrder;
+    if (fromOrder) return { ...fromOrder, source: contactSourceOf(fromOrder.kind) };
   }
   if (current && current.kind !== "id" && push.customer_gid) {
-    const psid = await deps.adminApi.fetchCustomerPsid(push.shop, push.customer_gid);
-    if (psid) return { kind: "id", value: psid };
+    const psid = await deps.adminApi.fetchCustomerPsid(push.shop, push.customer_gid, { deadline });
+    if (psid) return { kind: "id", value: psid, source: "metafield" };
   }
   return current;
 }
 
-/** Image URLs per product, from the cache or the Admin API; a failed lookup leaves the image out. */
-async function resolveProductImages(deps: DeliveryDeps, shop: string, productGids: (string | null)[]): Promise<(string | null)[]> {
+/** Image URLs per product (the layer caches them); one not known by the deadline is left out. */
+async function resolveProductImages(deps: DeliveryDeps, shop: string, productGids: (string | null)[], deadline: number): Promise<(string | null)[]> {
   const wanted = [...new Set(productGids.filter((g): g is string => g !== null))];
   if (wanted.length === 0) return productGids.map(() => null);
-  const now = (deps.now ?? Date.now)();
-  const known = new Map<string, string | null>();
-  const placeholders = wanted.map(() => "?").join(", ");
-  const rows = await deps.db.all<{ product_gid: string; url: string | null; fetched_at: number }>(
-    `SELECT product_gid, url, fetched_at FROM product_image WHERE shop = ? AND product_gid IN (${placeholders})`,
-    [shop, ...wanted],
-  );
-  for (const row of rows) {
-    const ttl = row.url ? IMAGE_TTL_MS : MISSING_IMAGE_TTL_MS;
-    if (now - Number(row.fetched_at) < ttl) known.set(row.product_gid, row.url);
-  }
-  const missing = wanted.filter((g) => !known.has(g));
-  if (missing.length > 0) {
-    const fetched = await deps.adminApi.fetchProductImages(shop, missing);
-    for (const [gid, url] of fetched) {
-      known.set(gid, url);
-      await deps.db.run(
-        `INSERT INTO product_image (shop, product_gid, url, fetched_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (shop, product_gid) DO UPDATE SET url = excluded.url, fetched_at = excluded.fetched_at`,
-        [shop, gid, url, now],
-      );
-    }
-  }
+  const known = await deps.adminApi.fetchProductImages(shop, wanted, { deadline });
   return productGids.map((g) => (g ? (known.get(g) ?? null) : null));
 }

@@ -1,8 +1,8 @@
 import type { Sql } from "../db/database.server";
 import type { OrderPushesAnswer, OrderPushView } from "../pushes/order-pushes-contract";
-import { reasonCode } from "../pushes/skip-reasons";
-import { normalizePushRow, PUSH_COLUMNS, type PushRow } from "./outbox.server";
-import { PushActionError, resendDeliveredPush, retryPush, summarizePush, TEST_PUSH_KEY_PREFIX, type PushSummary } from "./push-service.server";
+import { isReasonCode } from "../pushes/reasons";
+import { findResendByRequest, isPushOfOrder, listOrderPushRows, listOrderResendFacts, resendFactsOf, type ResendFacts } from "../stores/push-store.server";
+import { PushActionError, resendDeliveredPush, retryPush, summarizePush, type PushSummary } from "./push-service.server";
 
 // The pushes of one order, for the order page block in the Shopify admin (extensions/order-pushes): what it lists,
 // and its resend of the receipt or of the latest shipping update. The same push services as the app's own pages.
@@ -34,8 +34,9 @@ export function orderPushView(push: PushSummary): OrderPushView {
     topic: push.topic,
     trackingStatus: push.trackingStatus,
     status: push.status,
-    reasonCode: reasonCode(push.reason),
+    reasonCode: isReasonCode(push.reason) ? push.reason : null,
     reason: push.reason,
+    reasonDetail: push.reasonDetail,
     joinchatMessage: undelivered ? push.lastError : null,
     recipient: push.recipient,
     attempts: push.attempts,
@@ -48,20 +49,14 @@ export function orderPushView(push: PushSummary): OrderPushView {
   };
 }
 
-// A merchant's test pushes are never an order's, whatever they carry.
-const NOT_A_TEST_PUSH = `business_key NOT LIKE '${TEST_PUSH_KEY_PREFIX}%'`;
-
 /** The order's pushes, newest first (at most `limit`), and what a resend would send again. */
 export async function listOrderPushes(sql: Sql, shop: string, orderGid: string, limit = 50): Promise<OrderPushesAnswer> {
   // The (shop, order_gid, created_at) index gives both the rows and their order.
-  const rows = await sql.all<PushRow>(
-    `SELECT ${PUSH_COLUMNS} FROM push WHERE shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    [shop, orderGid, limit + 1],
-  );
+  const rows = await listOrderPushRows(sql, shop, orderGid, limit + 1);
   const more = rows.length > limit;
   // Holding every push of the order already, what a resend would send is among them: no second read.
-  const targets = more ? await resendTargets(sql, shop, orderGid) : newestResendable(rows.map(resendFacts));
-  const pushes = rows.slice(0, limit).map((r) => summarizePush(normalizePushRow(r)));
+  const targets = more ? await resendTargets(sql, shop, orderGid) : newestResendable(rows.map(resendFactsOf));
+  const pushes = rows.slice(0, limit).map(summarizePush);
   return {
     orderGid,
     orderName: pushes.find((p) => p.orderName)?.orderName ?? null,
@@ -77,20 +72,6 @@ export async function listOrderPushes(sql: Sql, shop: string, orderGid: string, 
 /** How many of an order's newest pushes are looked through for what a resend would send. */
 const RESEND_LOOKBACK = 1000;
 
-/** What tells whether a push of the order can be sent again. */
-interface ResendFacts {
-  id: number;
-  topic: string;
-  status: string;
-  tracking_status: string | null;
-  /** 1 when the buyer's data was erased (customers/redact): nothing left to send. */
-  erased: number;
-}
-
-function resendFacts(row: PushRow): ResendFacts {
-  return { id: row.id, topic: row.topic, status: row.status, tracking_status: row.tracking_status, erased: row.redacted_at === null && row.params !== null ? 0 : 1 };
-}
-
 /** For each kind, the newest (first, in rows newest first) delivered push whose buyer's data is still there. */
 function newestResendable(rows: readonly ResendFacts[]): Record<OrderResendKind, ResendFacts | undefined> {
   const newest = (kind: OrderResendKind) => rows.find((r) => r.topic === RESEND_TOPICS[kind] && r.status === "delivered" && Number(r.erased) === 0);
@@ -102,12 +83,7 @@ function newestResendable(rows: readonly ResendFacts[]): Record<OrderResendKind,
  * in SQL, so that the planner cannot prefer the shop's (shop, status) range), among its newest RESEND_LOOKBACK pushes.
  */
 async function resendTargets(sql: Sql, shop: string, orderGid: string): Promise<Record<OrderResendKind, ResendFacts | undefined>> {
-  const rows = await sql.all<ResendFacts>(
-    `SELECT id, topic, status, tracking_status, CASE WHEN redacted_at IS NULL AND params IS NOT NULL THEN 0 ELSE 1 END AS erased
-     FROM push WHERE shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    [shop, orderGid, RESEND_LOOKBACK],
-  );
-  return newestResendable(rows);
+  return newestResendable(await listOrderResendFacts(sql, shop, orderGid, RESEND_LOOKBACK));
 }
 
 /**
@@ -125,12 +101,8 @@ export async function resendOrderPush(
 ): Promise<{ push: PushSummary; created: boolean }> {
   if (requestId !== undefined && !isRequestId(requestId)) throw new PushActionError("requestId must be 8 to 64 letters, digits or dashes", "invalid");
   if (requestId) {
-    const earlier = await sql.get<PushRow>(`SELECT ${PUSH_COLUMNS} FROM push WHERE shop = ? AND order_gid = ? AND business_key LIKE ?`, [
-      shop,
-      orderGid,
-      `%#resend:${requestId}`,
-    ]);
-    if (earlier) return { push: summarizePush(normalizePushRow(earlier)), created: false };
+    const earlier = await findResendByRequest(sql, shop, orderGid, requestId);
+    if (earlier) return { push: summarizePush(earlier), created: false };
   }
   const target = (await resendTargets(sql, shop, orderGid))[kind];
   if (!target) {
@@ -142,7 +114,6 @@ export async function resendOrderPush(
 
 /** Retries a failed push of the order (another order's push, or another shop's, is "not found"). */
 export async function retryOrderPush(sql: Sql, shop: string, orderGid: string, pushId: number, now = Date.now()): Promise<PushSummary> {
-  const row = await sql.get<{ id: number }>(`SELECT id FROM push WHERE id = ? AND shop = ? AND order_gid = ? AND ${NOT_A_TEST_PUSH}`, [pushId, shop, orderGid]);
-  if (!row) throw new PushActionError(`push ${pushId} not found on order ${orderGid}`, "not_found");
+  if (!(await isPushOfOrder(sql, pushId, shop, orderGid))) throw new PushActionError(`push ${pushId} not found on order ${orderGid}`, "not_found");
   return retryPush(sql, pushId, now, shop);
 }

@@ -1,5 +1,6 @@
 import type { Sql } from "../db/database.server";
-import { normalizePushRow, PUSH_COLUMNS, PUSH_STATUSES, type PushRow, type PushStatus } from "./outbox.server";
+import { PUSH_STATUSES, type PushStatus } from "../pushes/push-status";
+import { countDeliveredAndFailedByDay, countPushesByStatusSince, latestPushWithStatus } from "../stores/push-store.server";
 import { summarizePush, type PushSummary } from "./push-service.server";
 
 // What the admin's home page shows of a linked shop: how the connection to JoinChat is doing, and how many
@@ -37,39 +38,24 @@ export function startOfUtcDay(ms: number): number {
 }
 
 export async function countByStatusSince(sql: Sql, shop: string, since: number): Promise<StatusCounts> {
-  // Every status named: the (shop, status, created_at) index is then read from `since` on for each status, not
-  // over the shop's whole history.
-  const rows = await sql.all<{ status: PushStatus; n: number | string }>(
-    `SELECT status, COUNT(*) AS n FROM push WHERE shop = ? AND status IN (${PUSH_STATUSES.map(() => "?").join(", ")}) AND created_at >= ? GROUP BY status`,
-    [shop, ...PUSH_STATUSES, since],
-  );
   const counts = emptyCounts();
-  for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.n);
+  for (const [status, n] of await countPushesByStatusSince(sql, shop, since)) if (status in counts) counts[status] = n;
   return counts;
 }
 
 async function latestWithStatus(sql: Sql, shop: string, status: PushStatus): Promise<PushSummary | null> {
-  const row = await sql.get<PushRow>(
-    `SELECT ${PUSH_COLUMNS} FROM push WHERE shop = ? AND status = ? ORDER BY created_at DESC, id DESC LIMIT 1`,
-    [shop, status],
-  );
-  return row ? summarizePush(normalizePushRow(row)) : null;
+  const row = await latestPushWithStatus(sql, shop, status);
+  return row ? summarizePush(row) : null;
 }
 
 export async function dailyDeliveredAndFailed(sql: Sql, shop: string, now: number, days = CHART_DAYS): Promise<DailyCount[]> {
   const first = startOfUtcDay(now) - (days - 1) * DAY_MS;
-  const rows = await sql.all<{ status: PushStatus; d: number | string; n: number | string }>(
-    // CAST: better-sqlite3 binds numbers as REAL, so the division would not be whole on SQLite.
-    `SELECT status, CAST((created_at - ?) / ${DAY_MS} AS INTEGER) AS d, COUNT(*) AS n FROM push
-     WHERE shop = ? AND status IN ('delivered', 'failed') AND created_at >= ? GROUP BY status, d`,
-    [first, shop, first],
-  );
   const daily: DailyCount[] = Array.from({ length: days }, (_, i) => ({ day: first + i * DAY_MS, delivered: 0, failed: 0 }));
-  for (const row of rows) {
-    const bucket = daily[Number(row.d)];
+  for (const row of await countDeliveredAndFailedByDay(sql, shop, first, DAY_MS)) {
+    const bucket = daily[row.day];
     if (!bucket) continue;
-    if (row.status === "delivered") bucket.delivered = Number(row.n);
-    else if (row.status === "failed") bucket.failed = Number(row.n);
+    if (row.status === "delivered") bucket.delivered = row.n;
+    else if (row.status === "failed") bucket.failed = row.n;
   }
   return daily;
 }
@@ -83,7 +69,6 @@ export async function getPushOverview(sql: Sql, shop: string, now = Date.now()):
     countByStatusSince(sql, shop, now - 7 * DAY_MS),
     dailyDeliveredAndFailed(sql, shop, now),
   ]);
-  const lastFailure =
-    lastFailed && lastRetrying ? (lastRetrying.updatedAt > lastFailed.updatedAt ? lastRetrying : lastFailed) : (lastFailed ?? lastRetrying);
+  const lastFailure = lastFailed && lastRetrying ? (lastRetrying.updatedAt > lastFailed.updatedAt ? lastRetrying : lastFailed) : (lastFailed ?? lastRetrying);
   return { lastDelivered, lastFailure, last24h, last7d, daily };
 }

@@ -1,8 +1,24 @@
-import { randomUUID } from "node:crypto";
 import type { Sql } from "../db/database.server";
+import { PUSH_STATUSES, type PushStatus } from "../pushes/push-status";
+import type { ReasonCode } from "../pushes/reasons";
 import { maskRecipient } from "../pushes/recipient";
 import type { RecipientKind } from "../pushes/types";
-import { getPush, normalizePushRow, PUSH_COLUMNS, PUSH_STATUSES, storeResend, type PushRow, type PushStatus } from "./outbox.server";
+import {
+  countPushRows,
+  getPush,
+  isTestPush,
+  lastAttempt,
+  listAttempts,
+  listPushIds,
+  listPushRows,
+  requeueFailedPush,
+  storeResend,
+  type PushCursor,
+  type PushFilter,
+  type PushRow,
+} from "../stores/push-store.server";
+
+export type { PushFilter };
 
 // What merchants and operators do with pushes (the CLI now, the admin later): list, look, retry, resend.
 
@@ -19,18 +35,20 @@ export class PushActionError extends Error {
   }
 }
 
-/** The business key of a merchant's test push (the admin's "Send a test push"): never a real order's. */
-export const TEST_PUSH_KEY_PREFIX = "test-push:";
-
 export interface PushSummary {
   id: number;
   shop: string;
   topic: string;
   status: PushStatus;
-  reason: string | null;
+  /** A stable code (app/pushes/reasons.ts): why it was skipped or cancelled, or why the app failed it. */
+  reason: ReasonCode | null;
+  /** The variable part of the reason (unknown_shipment_status: the status Shopify sent). */
+  reasonDetail: string | null;
   orderName: string | null;
   trackingStatus: string | null;
   recipient: string;
+  /** How the recipient was found (RecipientSource: binding, note_attribute, metafield, email, phone), or null. */
+  recipientSource: string | null;
   attempts: number;
   lastError: string | null;
   lastHttpStatus: number | null;
@@ -63,9 +81,11 @@ export function summarizePush(row: PushRow): PushSummary {
     topic: row.topic,
     status: row.status,
     reason: row.reason,
+    reasonDetail: row.reason_detail,
     orderName: row.order_name,
     trackingStatus: row.tracking_status,
     recipient: row.recipient_kind && row.recipient_value ? maskRecipient({ kind: row.recipient_kind as RecipientKind, value: row.recipient_value }) : "—",
+    recipientSource: row.recipient_source,
     attempts: row.attempts,
     lastError: row.last_error,
     lastHttpStatus: row.last_http_status,
@@ -75,28 +95,9 @@ export function summarizePush(row: PushRow): PushSummary {
     updatedAt: Number(row.updated_at),
     deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
     resendOf: row.resend_of,
-    testPush: row.business_key.startsWith(TEST_PUSH_KEY_PREFIX),
-    testOrder: row.test === 1 && !row.business_key.startsWith(TEST_PUSH_KEY_PREFIX),
+    testPush: isTestPush(row),
+    testOrder: row.test === 1 && !isTestPush(row),
   };
-}
-
-export interface PushFilter {
-  shop: string;
-  status?: PushStatus[];
-  topic?: string[];
-  /** An order name, with or without the leading #. */
-  orderName?: string;
-  limit?: number;
-  /** Keyset pagination: pushes with an id below this one. */
-  beforeId?: number;
-  /** Keyset pagination on the log's order (created_at, id): the page older or newer than this push. */
-  cursor?: PushCursor;
-}
-
-export interface PushCursor {
-  createdAt: number;
-  id: number;
-  direction: "older" | "newer";
 }
 
 /** `<created_at>.<id>` as it travels in a URL. */
@@ -111,57 +112,19 @@ export function parseCursor(value: string | null | undefined, direction: PushCur
 
 export function parseStatuses(value: string | undefined): PushStatus[] | undefined {
   if (!value) return undefined;
-  const statuses = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const statuses = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const s of statuses) {
     if (!(PUSH_STATUSES as readonly string[]).includes(s)) throw new PushActionError(`unknown status "${s}": use ${PUSH_STATUSES.join(", ")}`);
   }
   return statuses as PushStatus[];
 }
 
-function whereOf(filter: PushFilter): { where: string; params: unknown[] } {
-  const clauses = ["shop = ?"];
-  const params: unknown[] = [filter.shop];
-  if (filter.status?.length) {
-    clauses.push(`status IN (${filter.status.map(() => "?").join(", ")})`);
-    params.push(...filter.status);
-  }
-  if (filter.topic?.length) {
-    clauses.push(`topic IN (${filter.topic.map(() => "?").join(", ")})`);
-    params.push(...filter.topic);
-  }
-  if (filter.orderName) {
-    const name = filter.orderName.trim();
-    clauses.push("order_name = ?");
-    params.push(name.startsWith("#") ? name : `#${name}`);
-  }
-  return { where: clauses.join(" AND "), params };
-}
-
-/**
- * Pushes of a shop, newest first: by (created_at, id), the order of the (shop, created_at) and
- * (shop, status, created_at) indexes (both end in the row id on SQLite), so a page reads only its own rows.
- */
+/** Pushes of a shop, newest first (see listPushRows for the indexes each page reads). */
 export async function listPushes(sql: Sql, filter: PushFilter): Promise<PushSummary[]> {
-  const { where, params } = whereOf(filter);
-  const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
-  const clauses = [where];
-  if (filter.beforeId) {
-    clauses.push("id < ?");
-    params.push(filter.beforeId);
-  }
-  const cursor = filter.cursor;
-  if (cursor) {
-    const op = cursor.direction === "older" ? "<" : ">";
-    // A row value: SQLite and PostgreSQL both seek the index to it.
-    clauses.push(`(created_at, id) ${op} (?, ?)`);
-    params.push(cursor.createdAt, cursor.id);
-  }
-  // The page newer than a cursor is read upwards from it, then turned back to newest first.
-  const newer = cursor?.direction === "newer";
-  const order = newer ? "created_at ASC, id ASC" : "created_at DESC, id DESC";
-  const rows = await sql.all<PushRow>(`SELECT ${PUSH_COLUMNS} FROM push WHERE ${clauses.join(" AND ")} ORDER BY ${order} LIMIT ?`, [...params, limit]);
-  if (newer) rows.reverse();
-  return rows.map((r) => summarizePush(normalizePushRow(r)));
+  return (await listPushRows(sql, filter)).map(summarizePush);
 }
 
 export interface PushPage {
@@ -193,34 +156,27 @@ export async function listPushPage(sql: Sql, filter: PushFilter, pageSize = 50):
 }
 
 export async function countPushes(sql: Sql, filter: PushFilter): Promise<number> {
-  const { where, params } = whereOf(filter);
-  const row = await sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM push WHERE ${where}`, params);
-  return Number(row?.n ?? 0);
+  return countPushRows(sql, filter);
 }
 
 export async function getPushDetail(sql: Sql, id: number, shop?: string) {
   const row = await getPush(sql, id);
   if (!row || (shop && row.shop !== shop)) return null;
-  const attempts = await sql.all<{ number: number; started_at: number; duration_ms: number; http_status: number | null; outcome: string; answer: string | null; error: string | null }>(
-    "SELECT number, started_at, duration_ms, http_status, outcome, answer, error FROM push_attempt WHERE push_id = ? ORDER BY number",
-    [id],
-  );
+  const attempts = await listAttempts(sql, id);
   return {
-    push: summarizePush(normalizePushRow(row)),
+    push: summarizePush(row),
     /** The customer's data was erased (customers/redact): no retry, no resend. */
     redacted: row.redacted_at !== null,
     body: row.body,
-    attempts: attempts.map(
-      (a): PushAttemptView => ({
-        number: a.number,
-        startedAt: Number(a.started_at),
-        durationMs: a.duration_ms,
-        httpStatus: a.http_status,
-        outcome: a.outcome,
-        answer: a.answer,
-        error: a.error,
-      }),
-    ),
+    attempts: attempts.map((a): PushAttemptView => ({
+      number: a.number,
+      startedAt: Number(a.started_at),
+      durationMs: a.duration_ms,
+      httpStatus: a.http_status,
+      outcome: a.outcome,
+      answer: a.answer,
+      error: a.error,
+    })),
   };
 }
 
@@ -234,21 +190,15 @@ export async function retryPush(sql: Sql, id: number, now = Date.now(), shop?: s
   if (!row || (shop && row.shop !== shop)) throw new PushActionError(`push ${id} not found`, "not_found");
   if (row.status !== "failed") throw new PushActionError(`push ${id} is ${row.status}: only a failed push can be retried`, "not_failed");
   if (row.redacted_at !== null) throw new PushActionError(`push ${id} cannot be retried: the customer's data was erased`, "redacted");
-  const last = await sql.get<{ outcome: string }>("SELECT outcome FROM push_attempt WHERE push_id = ? ORDER BY number DESC LIMIT 1", [id]);
+  const last = await lastAttempt(sql, id);
   const refusedForGood = last?.outcome === "failed" || last === undefined;
-  const { changes } = await sql.run(
-    `UPDATE push SET status = 'queued', due_at = ?, first_attempt_at = NULL, locked_until = NULL, reason = NULL, updated_at = ?
-       ${refusedForGood ? ", idempotency_key = ?, body = NULL" : ""}
-     WHERE id = ? AND status = 'failed'`,
-    refusedForGood ? [now, now, randomUUID(), id] : [now, now, id],
-  );
-  if (changes === 0) throw new PushActionError(`push ${id} changed meanwhile; look again`, "changed");
-  return summarizePush(normalizePushRow((await getPush(sql, id))!));
+  if (!(await requeueFailedPush(sql, id, now, refusedForGood))) throw new PushActionError(`push ${id} changed meanwhile; look again`, "changed");
+  return summarizePush((await getPush(sql, id))!);
 }
 
 export interface RetryAllResult {
-  /** Pushes queued again. */
-  retried: number[];
+  /** Pushes queued again (for the scheduler port). */
+  retried: PushSummary[];
   /** Failed pushes that could not be retried (erased, changed meanwhile). */
   refused: number;
   /** Failed pushes matching the filter that were left for another click (over `max`). */
@@ -262,21 +212,19 @@ export interface RetryAllResult {
 export async function retryFailedPushes(sql: Sql, filter: PushFilter, now = Date.now(), max = 1000): Promise<RetryAllResult> {
   if (filter.status?.length && !filter.status.includes("failed")) return { retried: [], refused: 0, remaining: 0 };
   const failedOnly: PushFilter = { ...filter, status: ["failed"], cursor: undefined, beforeId: undefined };
-  const { where, params } = whereOf(failedOnly);
-  const rows = await sql.all<{ id: number }>(`SELECT id FROM push WHERE ${where} ORDER BY created_at, id LIMIT ?`, [...params, max + 1]);
+  const rows = await listPushIds(sql, failedOnly, max + 1);
   const batch = rows.slice(0, max);
-  const retried: number[] = [];
+  const retried: PushSummary[] = [];
   let refused = 0;
-  for (const { id } of batch) {
+  for (const id of batch) {
     try {
-      await retryPush(sql, id, now, filter.shop);
-      retried.push(id);
+      retried.push(await retryPush(sql, id, now, filter.shop));
     } catch (error) {
       if (!(error instanceof PushActionError)) throw error;
       refused += 1;
     }
   }
-  const remaining = rows.length > max ? (await countPushes(sql, failedOnly)) : 0;
+  const remaining = rows.length > max ? await countPushRows(sql, failedOnly) : 0;
   return { retried, refused, remaining };
 }
 
@@ -289,11 +237,17 @@ export async function resendPush(sql: Sql, id: number, now = Date.now(), shop?: 
 }
 
 /** resendPush, telling also whether this call stored the resend (false: an earlier request with the same key did). */
-export async function resendDeliveredPush(sql: Sql, id: number, now: number, shop?: string, requestKey?: string): Promise<{ push: PushSummary; created: boolean }> {
+export async function resendDeliveredPush(
+  sql: Sql,
+  id: number,
+  now: number,
+  shop?: string,
+  requestKey?: string,
+): Promise<{ push: PushSummary; created: boolean }> {
   const row = await getPush(sql, id);
   if (!row || (shop && row.shop !== shop)) throw new PushActionError(`push ${id} not found`, "not_found");
   if (row.status !== "delivered") throw new PushActionError(`push ${id} is ${row.status}: only a delivered push can be resent`, "not_delivered");
   if (row.redacted_at !== null || row.params === null) throw new PushActionError(`push ${id} cannot be resent: the customer's data was erased`, "redacted");
   const stored = await storeResend(sql, row, now, requestKey);
-  return { push: summarizePush(normalizePushRow((await getPush(sql, stored.id))!)), created: stored.created };
+  return { push: summarizePush((await getPush(sql, stored.id))!), created: stored.created };
 }

@@ -1,19 +1,13 @@
-import { randomUUID } from "node:crypto";
 import type { ZodError } from "zod";
 import type { Sql } from "../db/database.server";
-import {
-  builtInPackage,
-  builtInReceipt,
-  packageFromSample,
-  receiptFromSample,
-  TestPushInputSchema,
-  type SamplePush,
-} from "../pushes/test-push";
+import type { PushStatus } from "../pushes/push-status";
+import type { ReasonCode } from "../pushes/reasons";
+import { builtInPackage, builtInReceipt, packageFromSample, receiptFromSample, TestPushInputSchema, type SamplePush } from "../pushes/test-push";
 import type { JoinChatTopic, PackageParams, ReceiptParams } from "../pushes/types";
 import { getShopSettings } from "../settings/settings.server";
+import { latestOrderName } from "../stores/order-store.server";
+import { failRetryingPush, getPush, insertClaimedTestPush, lastAttempt, latestSamplePush } from "../stores/push-store.server";
 import { deliverPush, type DeliveryDeps } from "./deliver.server";
-import { normalizePushRow, PUSH_COLUMNS, type PushRow, type PushStatus } from "./outbox.server";
-import { TEST_PUSH_KEY_PREFIX } from "./push-service.server";
 
 // "Send a test push" in the admin: one push built from a sample order of the shop, sent now by the same
 // delivery code as every other push (deliverPush: body, signature, JoinChat client, attempt record), and kept
@@ -38,7 +32,11 @@ export interface TestPushResult {
   /** What JoinChat answered, verbatim (null when no answer came: a timeout, a refused connection). */
   answer: string | null;
   httpStatus: number | null;
+  /** What went wrong on the way (a timeout, a refused connection), when JoinChat gave no answer. */
   error: string | null;
+  /** Why the app did not send it or failed it (app/pushes/reasons.ts), for the page to name. */
+  reason: ReasonCode | null;
+  reasonDetail: string | null;
   durationMs: number | null;
   sample: { source: SamplePush["source"]; orderName: string | null };
 }
@@ -47,29 +45,6 @@ function fieldErrorsOf(error: ZodError): Record<string, string> {
   const out: Record<string, string> = {};
   for (const issue of error.issues) out[issue.path.join(".") || "input"] ??= issue.message;
   return out;
-}
-
-interface SampleRow {
-  topic: string;
-  order_name: string | null;
-  params: string;
-  product_gids: string | null;
-}
-
-/** The shop's most recent real push of these topics that still has its params (not erased, not a test). */
-async function latestSampleRow(sql: Sql, shop: string, topics: JoinChatTopic[]): Promise<SampleRow | undefined> {
-  return sql.get<SampleRow>(
-    `SELECT topic, order_name, params, product_gids FROM push
-     WHERE shop = ? AND topic IN (${topics.map(() => "?").join(", ")}) AND params IS NOT NULL AND redacted_at IS NULL
-       AND business_key NOT LIKE '${TEST_PUSH_KEY_PREFIX}%'
-     ORDER BY created_at DESC, id DESC LIMIT 1`,
-    [shop, ...topics],
-  );
-}
-
-async function latestOrderName(sql: Sql, shop: string): Promise<string | null> {
-  const row = await sql.get<{ name: string }>("SELECT name FROM shopify_order WHERE shop = ? ORDER BY created_at_ms DESC LIMIT 1", [shop]);
-  return row?.name ?? null;
 }
 
 function parseJson<T>(text: string | null, fallback: T): T {
@@ -84,22 +59,18 @@ function parseJson<T>(text: string | null, fallback: T): T {
 /** What a test push of `topic` would be built from: the shop's latest order of that kind, else the built-in sample. */
 export async function chooseTestSample(sql: Sql, shop: string, topic: JoinChatTopic, now = Date.now()): Promise<SamplePush> {
   if (topic === "package/update") {
-    const row = await latestSampleRow(sql, shop, ["package/update"]);
+    const row = await latestSamplePush(sql, shop, ["package/update"]);
     const params = row ? parseJson<PackageParams | null>(row.params, null) : null;
     if (row && params?.tracking_number) return packageFromSample(params, parseJson(row.product_gids, [null]), row.order_name);
     return builtInPackage(shop, (await latestOrderName(sql, shop)) ?? undefined);
   }
-  const row = await latestSampleRow(sql, shop, ["Order/Receipt", "Order/Unpaid"]);
+  const row = await latestSamplePush(sql, shop, ["Order/Receipt", "Order/Unpaid"]);
   const params = row ? parseJson<ReceiptParams | null>(row.params, null) : null;
   if (row && params && Array.isArray(params.elements) && params.summary) {
     return receiptFromSample(params, topic, parseJson(row.product_gids, []), row.order_name);
   }
   return builtInReceipt(topic, now, (await latestOrderName(sql, shop)) ?? undefined);
 }
-
-const INSERT_TEST_PUSH = `INSERT INTO push (shop, topic, business_key, idempotency_key, status, order_name, tracking_status, recipient_kind,
-    recipient_value, recipient_provisional, params, product_gids, test, due_at, attempts, locked_until, first_attempt_at, created_at, updated_at)
-  VALUES (?, ?, ?, ?, 'sending', ?, ?, ?, ?, 0, ?, ?, 1, ?, 1, ?, ?, ?, ?) RETURNING ${PUSH_COLUMNS}`;
 
 /**
  * Validates the merchant's input, stores the test push already claimed for sending (so no worker takes it),
@@ -117,44 +88,36 @@ export async function sendTestPush(deps: DeliveryDeps, shop: string, input: unkn
 
   const sample = await chooseTestSample(deps.db, shop, topic, now);
   const leaseMs = deps.timeoutMs + 60_000;
-  const rows = await deps.db.all<PushRow>(INSERT_TEST_PUSH, [
-    shop,
-    topic,
-    `${TEST_PUSH_KEY_PREFIX}${randomUUID()}`,
-    randomUUID(),
-    sample.orderName,
-    sample.trackingStatus,
-    recipient.kind,
-    recipient.value,
-    JSON.stringify(sample.params),
-    JSON.stringify(sample.productGids),
+  const push = await insertClaimedTestPush(
+    deps.db,
+    {
+      shop,
+      topic,
+      orderName: sample.orderName,
+      trackingStatus: sample.trackingStatus,
+      recipient,
+      params: sample.params,
+      productGids: sample.productGids,
+    },
     now,
     now + leaseMs,
-    now,
-    now,
-    now,
-  ]);
-  const push = normalizePushRow(rows[0]);
+  );
 
   let status = await deliverPush(deps, push);
   if (status === "retrying") {
-    await deps.db.run(
-      "UPDATE push SET status = 'failed', locked_until = NULL, updated_at = ? WHERE id = ? AND status = 'retrying'",
-      [(deps.now ?? Date.now)(), push.id],
-    );
+    await failRetryingPush(deps.db, push.id, (deps.now ?? Date.now)());
     status = "failed";
   }
-  const attempt = await deps.db.get<{ http_status: number | null; answer: string | null; error: string | null; duration_ms: number }>(
-    "SELECT http_status, answer, error, duration_ms FROM push_attempt WHERE push_id = ? ORDER BY number DESC LIMIT 1",
-    [push.id],
-  );
-  const row = await deps.db.get<{ reason: string | null }>("SELECT reason FROM push WHERE id = ?", [push.id]);
+  const attempt = await lastAttempt(deps.db, push.id);
+  const row = await getPush(deps.db, push.id);
   return {
     pushId: push.id,
     status,
     answer: attempt?.answer ?? null,
     httpStatus: attempt?.http_status ?? null,
-    error: attempt?.error ?? row?.reason ?? null,
+    error: attempt?.error ?? null,
+    reason: row?.reason ?? null,
+    reasonDetail: row?.reason_detail ?? null,
     durationMs: attempt?.duration_ms ?? null,
     sample: { source: sample.source, orderName: sample.orderName },
   };

@@ -1,19 +1,18 @@
 import { log } from "../logger.server";
-import type { PushRow } from "./outbox.server";
+import type { PushRow, ShopCapacity } from "../stores/push-store.server";
+import type { BackPressure } from "./back-pressure";
+import { ShopSlots } from "./shop-slots";
 
-// The embedded delivery worker: claims due pushes from the outbox and delivers them, at most `concurrency`
-// at a time and at most `shopConcurrency` of one shop, so that one shop's flash sale leaves room for the
-// others. New work wakes it at once; a timer wakes it when the next retry falls due, and a slow poll
-// catches pushes another process queued (the CLI, a restart).
-
-/** How many pushes of each shop this process is sending, and how many one shop may have at once. */
-export interface ShopCapacity {
-  perShop: number;
-  busy: ReadonlyMap<string, number>;
-}
+// The embedded delivery worker: claims due pushes from the outbox in batches and delivers them, at most
+// `concurrency` at a time (hundreds: delivery waits on the network, not the CPU). Each claim shares the free
+// slots fairly across the shops with due pushes (a shop alone takes them all; a small shop's push takes the next
+// slot whatever another's backlog), and at most `shopConcurrency` of one shop when that is set. New work wakes it
+// at once; a timer wakes it when the next retry falls due, and a slow poll catches pushes another process queued
+// (the CLI, a restart).
 
 export interface WorkerSource {
-  claim(limit: number, capacity?: ShopCapacity): Promise<PushRow[]>;
+  /** Up to `limit` due pushes, shared fairly across shops given those in flight (`capacity`). */
+  claim(limit: number, capacity: ShopCapacity): Promise<PushRow[]>;
   nextDueAt(): Promise<number | null>;
   releaseStalled(): Promise<number>;
 }
@@ -23,6 +22,13 @@ export interface WorkerOptions {
   /** Pushes of one shop sent at once by this worker; unset: no limit per shop. */
   shopConcurrency?: number;
   pollMs: number;
+  /**
+   * While deliveries are in flight, claim only once this many slots are free (default an eighth of `concurrency`):
+   * one claim per batch instead of one per finished delivery.
+   */
+  claimBatch?: number;
+  /** JoinChat's back-pressure (429, timeouts, 5xx): the shops (or all) to slow down for now. */
+  backPressure?: BackPressure;
   deliver: (push: PushRow) => Promise<unknown>;
   source: WorkerSource;
   now?: () => number;
@@ -40,7 +46,7 @@ const RELEASE_EVERY_MS = 15_000;
 export class DeliveryWorker {
   private inFlight = new Set<Promise<unknown>>();
   private sending = new Map<number, PushRow>();
-  private busyByShop = new Map<string, number>();
+  private readonly slots: ShopSlots;
   private pumping = false;
   private again = false;
   private stopped = true;
@@ -48,9 +54,12 @@ export class DeliveryWorker {
   private timerAt = Infinity;
   private lastRelease = 0;
   private readonly now: () => number;
+  private readonly claimBatch: number;
 
   constructor(private readonly options: WorkerOptions) {
     this.now = options.now ?? Date.now;
+    this.claimBatch = Math.max(1, Math.min(options.claimBatch ?? Math.floor(options.concurrency / 8), options.concurrency));
+    this.slots = new ShopSlots(options.shopConcurrency);
   }
 
   get running(): boolean {
@@ -102,10 +111,9 @@ export class DeliveryWorker {
     }
   }
 
-  /** The shops at their limit of pushes in flight, for the claim to pass over. */
-  private capacity(): ShopCapacity | undefined {
-    const perShop = this.options.shopConcurrency;
-    return perShop === undefined ? undefined : { perShop, busy: this.busyByShop };
+  /** Each shop's pushes in flight and its limit, for the claim to share the free slots fairly. */
+  private capacity(): ShopCapacity {
+    return { perShop: this.slots.perShop, busy: this.slots.counts, limits: this.options.backPressure?.limits() };
   }
 
   private setTimer(delayMs: number): void {
@@ -113,11 +121,14 @@ export class DeliveryWorker {
     if (this.timer && at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      void this.pump();
-    }, Math.max(0, delayMs));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.pump();
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   private async pump(): Promise<void> {
@@ -134,15 +145,17 @@ export class DeliveryWorker {
       let claimedNothing = false;
       do {
         this.again = false;
-        const free = this.options.concurrency - this.inFlight.size;
+        const free = Math.min(this.options.concurrency, this.options.backPressure?.totalLimit() ?? Infinity) - this.inFlight.size;
         if (free <= 0 || this.stopped) break;
+        // Too few slots free for a claim worth its transaction: the next deliveries to finish wake the worker.
+        if (free < this.claimBatch && this.inFlight.size > 0) return;
         const capacity = this.capacity();
         const pushes = await this.options.source.claim(free, capacity);
         for (const push of pushes) this.launch(push);
         claimedNothing = pushes.length === 0;
         if (pushes.length === free) this.again = true;
         // Fewer than asked because a shop reached its limit: the next claim passes over it.
-        else if (capacity && pushes.length > 0 && [...this.busyByShop.values()].some((n) => n >= capacity.perShop)) this.again = true;
+        else if (pushes.length > 0 && this.slots.anyFull()) this.again = true;
       } while (this.again && !this.stopped);
       if (!this.stopped && this.inFlight.size < this.options.concurrency) {
         const next = await this.options.source.nextDueAt();
@@ -151,6 +164,9 @@ export class DeliveryWorker {
         if (delay === 0 && claimedNothing && this.inFlight.size > 0) delay = this.options.pollMs;
         // Due pushes another process holds for a moment (PostgreSQL): look again shortly, not in a tight loop.
         else if (delay === 0 && claimedNothing) delay = Math.min(25, this.options.pollMs);
+        // A shop (or all) JoinChat pushed back on may send again then.
+        const resumeAt = this.options.backPressure?.nextResumeAt() ?? null;
+        if (resumeAt !== null) delay = Math.min(delay, Math.max(resumeAt - this.now(), 0) + 5);
         this.setTimer(delay);
       }
     } catch (error) {
@@ -163,16 +179,14 @@ export class DeliveryWorker {
 
   private launch(push: PushRow): void {
     this.sending.set(push.id, push);
-    this.busyByShop.set(push.shop, (this.busyByShop.get(push.shop) ?? 0) + 1);
+    this.slots.take(push.shop);
     const run = this.options
       .deliver(push)
       .catch((error) => log.error("push delivery crashed", { pushId: push.id, shop: push.shop, topic: push.topic, error }))
       .finally(() => {
         this.inFlight.delete(run);
         this.sending.delete(push.id);
-        const busy = (this.busyByShop.get(push.shop) ?? 1) - 1;
-        if (busy > 0) this.busyByShop.set(push.shop, busy);
-        else this.busyByShop.delete(push.shop);
+        this.slots.release(push.shop);
         if (!this.stopped) this.setTimer(0);
       });
     this.inFlight.add(run);

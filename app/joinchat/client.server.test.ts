@@ -3,8 +3,13 @@ import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
 import { parseJoinChatAnswer, parseRetryAfter, sendPush, type PushOutcome, type PushRequest } from "./client.server";
-import { verifySignature } from "./sign";
-import { examplePackagePush, exampleReceiptPush, startJoinChatSandbox, type JoinChatSandbox } from "../../test/sandbox/joinchat-sandbox";
+import {
+  examplePackagePush,
+  exampleReceiptPush,
+  startJoinChatSandbox,
+  verifyJoinChatSignature,
+  type JoinChatSandbox,
+} from "../../test/sandbox/joinchat-sandbox";
 
 const SHOP = "demo-shop.myshopify.com";
 const SECRET = "joinchat-test-secret";
@@ -171,7 +176,7 @@ describe("sendPush against the sandbox", () => {
       expect(s.headers["content-type"]).toBe("application/json");
       expect(s.headers["x-shop-domain"]).toBe(SHOP);
       expect(s.headers["idempotency-key"]).toBe("k-1");
-      expect(verifySignature(s.body, SECRET, s.headers["x-joinchat-signature"] as string)).toBe(true);
+      expect(verifyJoinChatSignature(s.body, SECRET, s.headers["x-joinchat-signature"] as string)).toBe(true);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }

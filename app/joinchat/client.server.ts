@@ -1,6 +1,6 @@
 // One push to JoinChat, classified into what the caller should do next: nothing (delivered),
 // give up (failed), or try again later (retry). Never throws: the delivery loop decides from values.
-import { signBody } from "./sign";
+import { signBody } from "../hmac";
 
 export interface PushRequest {
   url: string;
@@ -110,14 +110,7 @@ function classifyResponse(status: number, text: string, answer: string, retryAft
   return { kind: "failed", httpStatus: status, code: parsed.code, message: detail ?? `HTTP ${status}`, answer, durationMs };
 }
 
-function classifyError(
-  err: unknown,
-  timeoutMs: number,
-  status: number | null,
-  answer: string,
-  retryAfterMs: number | null,
-  durationMs: number,
-): PushOutcome {
+function classifyError(err: unknown, timeoutMs: number, status: number | null, answer: string, retryAfterMs: number | null, durationMs: number): PushOutcome {
   const name = err instanceof Error || isDomException(err) ? (err as Error).name : "";
   if (name === "TimeoutError" || name === "AbortError") {
     return { kind: "retry", httpStatus: status, message: `timeout after ${timeoutMs} ms`, answer, retryAfterMs, durationMs };
@@ -192,8 +185,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function readAnswerObject(obj: Record<string, unknown>): JoinChatAnswer {
   const success = typeof obj.success === "boolean" ? obj.success : null;
-  const recipientId =
-    typeof obj.recipient_id === "string" ? obj.recipient_id : typeof obj.recipient_id === "number" ? String(obj.recipient_id) : null;
+  const recipientId = typeof obj.recipient_id === "string" ? obj.recipient_id : typeof obj.recipient_id === "number" ? String(obj.recipient_id) : null;
 
   let code: number | null = null;
   let message: string | null = null;

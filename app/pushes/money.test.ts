@@ -38,12 +38,9 @@ describe("parseMoney", () => {
     expect(parseMoney(input)).toBe(expected);
   });
 
-  it.each([null, undefined, "", "   ", "abc", "1,234.56", "$5", "1.2.3", "-", ".", "e5", "1e999", Number.NaN, Infinity])(
-    "%j -> 0",
-    (input) => {
-      expect(parseMoney(input)).toBe(0);
-    },
-  );
+  it.each([null, undefined, "", "   ", "abc", "1,234.56", "$5", "1.2.3", "-", ".", "e5", "1e999", Number.NaN, Infinity])("%j -> 0", (input) => {
+    expect(parseMoney(input)).toBe(0);
+  });
 
   it("never returns negative zero", () => {
     expect(Object.is(parseMoney("-0.00"), 0)).toBe(true);

@@ -1,15 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readSharedFixture, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
-import {
-  buildAddress,
-  buildOrder,
-  buildOrderPayload,
-  CUSTOMER_GID,
-  CUSTOMER_ID,
-  ORDER_GID,
-  PSID,
-  toRawJson,
-} from "../../test/fixtures/orders";
+import { buildAddress, buildOrder, buildOrderPayload, CUSTOMER_GID, CUSTOMER_ID, ORDER_GID, PSID, toRawJson } from "../../test/fixtures/orders";
+import { readShopifyFixture } from "../../test/fixtures/shopify-fixtures";
 import { parseJsonLossless } from "~/shopify/lossless-json";
 import { OrderPayloadSchema } from "~/shopify/payloads";
 import { extractOrderFacts, psidOf, recipientNameOf } from "./order-facts";
@@ -29,6 +20,10 @@ describe("extractOrderFacts", () => {
       test: false,
       cancelled: false,
       createdAtMs: Date.parse("2026-04-14T14:15:30Z"),
+      localPickup: false,
+      customerLocale: "en-US",
+      paymentTerms: false,
+      paymentDueAtMs: null,
     });
   });
 
@@ -37,8 +32,20 @@ describe("extractOrderFacts", () => {
       [[{ name: "joinchat_psid", value: " 6024912345678901 " }], "6024912345678901"],
       [[{ name: "joinchat_psid", value: 123456 }], "123456"],
       [[{ name: " joinchat_psid ", value: "42" }], "42"],
-      [[{ name: "gift_note", value: "hi" }, { name: "joinchat_psid", value: "77" }], "77"],
-      [[{ name: "joinchat_psid", value: "" }, { name: "joinchat_psid", value: "88" }], "88"],
+      [
+        [
+          { name: "gift_note", value: "hi" },
+          { name: "joinchat_psid", value: "77" },
+        ],
+        "77",
+      ],
+      [
+        [
+          { name: "joinchat_psid", value: "" },
+          { name: "joinchat_psid", value: "88" },
+        ],
+        "88",
+      ],
     ])("%j -> %s", (attributes, psid) => {
       expect(extractOrderFacts(buildOrder({ note_attributes: attributes })).psid).toBe(psid);
     });
@@ -71,15 +78,9 @@ describe("extractOrderFacts", () => {
   describe("email", () => {
     it("prefers order.email, then contact_email, then the customer's", () => {
       const customer = { id: CUSTOMER_ID, email: "c@example.com" };
-      expect(extractOrderFacts(buildOrder({ email: " o@example.com ", contact_email: "k@example.com", customer })).email).toBe(
-        "o@example.com",
-      );
-      expect(extractOrderFacts(buildOrder({ email: " ", contact_email: "k@example.com", customer })).email).toBe(
-        "k@example.com",
-      );
-      expect(extractOrderFacts(buildOrder({ email: null, contact_email: undefined, customer })).email).toBe(
-        "c@example.com",
-      );
+      expect(extractOrderFacts(buildOrder({ email: " o@example.com ", contact_email: "k@example.com", customer })).email).toBe("o@example.com");
+      expect(extractOrderFacts(buildOrder({ email: " ", contact_email: "k@example.com", customer })).email).toBe("k@example.com");
+      expect(extractOrderFacts(buildOrder({ email: null, contact_email: undefined, customer })).email).toBe("c@example.com");
       expect(extractOrderFacts(buildOrder({ email: null, contact_email: null, customer: null })).email).toBeNull();
     });
   });
@@ -87,9 +88,7 @@ describe("extractOrderFacts", () => {
   describe("phone", () => {
     it("uses order.phone, then the customer's, never an address phone", () => {
       expect(extractOrderFacts(buildOrder({ phone: "+1 555 123 4567" })).phone).toBe("+1 555 123 4567");
-      expect(
-        extractOrderFacts(buildOrder({ phone: null, customer: { id: 1, phone: "+44 20 7946 0958" } })).phone,
-      ).toBe("+44 20 7946 0958");
+      expect(extractOrderFacts(buildOrder({ phone: null, customer: { id: 1, phone: "+44 20 7946 0958" } })).phone).toBe("+44 20 7946 0958");
       const onlyAddressPhones = buildOrder({
         phone: null,
         customer: { id: 1, phone: null },
@@ -118,9 +117,7 @@ describe("extractOrderFacts", () => {
 
   describe("flags and dates", () => {
     it("reads cancelled, test and the financial status", () => {
-      const facts = extractOrderFacts(
-        buildOrder({ cancelled_at: "2026-04-15T10:00:00Z", test: true, financial_status: "voided" }),
-      );
+      const facts = extractOrderFacts(buildOrder({ cancelled_at: "2026-04-15T10:00:00Z", test: true, financial_status: "voided" }));
       expect(facts).toMatchObject({ cancelled: true, test: true, financialStatus: "voided" });
       expect(extractOrderFacts(buildOrder({ cancelled_at: "" })).cancelled).toBe(false);
       expect(extractOrderFacts(buildOrder({ cancelled_at: undefined, test: undefined })).test).toBe(false);
@@ -129,9 +126,7 @@ describe("extractOrderFacts", () => {
     });
 
     it("parses created_at with its offset", () => {
-      expect(extractOrderFacts(buildOrder({ created_at: "2021-12-31T19:00:00-05:00" })).createdAtMs).toBe(
-        Date.UTC(2022, 0, 1),
-      );
+      expect(extractOrderFacts(buildOrder({ created_at: "2021-12-31T19:00:00-05:00" })).createdAtMs).toBe(Date.UTC(2022, 0, 1));
     });
 
     it("trims the order status URL and nulls a blank one", () => {
@@ -147,23 +142,15 @@ describe("recipientNameOf", () => {
   });
 
   it("builds the shipping name from first and last when name is missing", () => {
-    expect(
-      recipientNameOf(buildOrder({ shipping_address: buildAddress({ name: null, first_name: " Ana ", last_name: "Ruiz" }) })),
-    ).toBe("Ana Ruiz");
-    expect(
-      recipientNameOf(buildOrder({ shipping_address: buildAddress({ name: "", first_name: null, last_name: "Ruiz" }) })),
-    ).toBe("Ruiz");
+    expect(recipientNameOf(buildOrder({ shipping_address: buildAddress({ name: null, first_name: " Ana ", last_name: "Ruiz" }) }))).toBe("Ana Ruiz");
+    expect(recipientNameOf(buildOrder({ shipping_address: buildAddress({ name: "", first_name: null, last_name: "Ruiz" }) }))).toBe("Ruiz");
   });
 
   it("falls back to the billing address, then the customer", () => {
     expect(recipientNameOf(buildOrder({ shipping_address: null }))).toBe("Jon Smith");
     const emptyAddress = buildAddress({ name: null, first_name: null, last_name: " " });
-    expect(recipientNameOf(buildOrder({ shipping_address: emptyAddress, billing_address: undefined }))).toBe(
-      "Jon Smith",
-    );
-    expect(recipientNameOf(buildOrder({ shipping_address: null, billing_address: null, customer: { first_name: "Jon" } }))).toBe(
-      "Jon",
-    );
+    expect(recipientNameOf(buildOrder({ shipping_address: emptyAddress, billing_address: undefined }))).toBe("Jon Smith");
+    expect(recipientNameOf(buildOrder({ shipping_address: null, billing_address: null, customer: { first_name: "Jon" } }))).toBe("Jon");
   });
 
   it("is null when nobody is named", () => {
@@ -177,22 +164,90 @@ describe("recipientNameOf", () => {
   });
 });
 
-describe.skipIf(skipSharedFixtures)("extractOrderFacts on Shopify's sample orders", () => {
-  it.each(["orders_create.json", "orders_paid.json", "orders_cancelled.json"])("%s", (file) => {
-    const order = OrderPayloadSchema.parse(parseJsonLossless(readSharedFixture(file)));
-    expect(extractOrderFacts(order)).toEqual({
-      orderGid: "gid://shopify/Order/820982911946154508",
-      name: "#9999",
-      customerGid: "gid://shopify/Customer/115310627314723954",
-      email: "jon@example.com",
+describe("extractOrderFacts on the Shopify fixtures", () => {
+  const read = (topic: "orders/create" | "orders/paid" | "orders/cancelled") => OrderPayloadSchema.parse(parseJsonLossless(readShopifyFixture(topic)));
+  const statusUrl = (token: string, key: string) => `https://harbour-and-kiln.myshopify.com/61847302951/orders/${token}/authenticate?key=${key}`;
+
+  it.each(["orders/create", "orders/paid"] as const)("%s: a paid order with a PSID note attribute", (topic) => {
+    expect(extractOrderFacts(read(topic))).toEqual({
+      orderGid: "gid://shopify/Order/5731908254617390113",
+      name: "#2087",
+      customerGid: "gid://shopify/Customer/7240518839102274561",
+      email: "amara.okafor@example.com",
+      // The order has no phone; the customer's is taken.
+      phone: "+12065550147",
+      psid: "7401825563920174",
+      recipientName: "Amara Okafor",
+      orderStatusUrl: statusUrl("b5c2e8d41f7a4c93a0e6d9f28b1c7e54", "3f9a1d7c2b8e4f6051a7"),
+      financialStatus: "paid",
+      test: false,
+      cancelled: false,
+      createdAtMs: Date.parse("2026-05-14T12:42:17Z"),
+      localPickup: false,
+      customerLocale: "en-US",
+      paymentTerms: false,
+      paymentDueAtMs: null,
+    });
+  });
+
+  it("orders/cancelled: voided and cancelled, no PSID, no phone", () => {
+    expect(extractOrderFacts(read("orders/cancelled"))).toEqual({
+      orderGid: "gid://shopify/Order/5731908254891146527",
+      name: "#2088",
+      customerGid: "gid://shopify/Customer/7240518840067711943",
+      email: "lea.marchand@example.fr",
       phone: null,
       psid: null,
-      recipientName: "Steve Shipper",
-      orderStatusUrl: "https://jsmith.myshopify.com/548380009/orders/123456abcd/authenticate?key=abcdefg",
+      recipientName: "Léa Marchand",
+      orderStatusUrl: statusUrl("0d7e3a9c5b1f48e2a6c4d8b0e2f4a6c8", "91c4e7a2d5b8f0136e9a"),
       financialStatus: "voided",
-      test: true,
+      test: false,
       cancelled: true,
-      createdAtMs: Date.parse("2022-01-01T00:00:00Z"),
+      createdAtMs: Date.parse("2026-05-14T19:03:55Z"),
+      localPickup: false,
+      customerLocale: "fr",
+      paymentTerms: false,
+      paymentDueAtMs: null,
     });
+  });
+});
+
+describe("local pickup and payment terms", () => {
+  const line = (fields: Record<string, unknown>) => ({ shipping_lines: [{ price: "0.00", source: "shopify", ...fields }] });
+
+  it.each([
+    [{ code: "Pickup", title: "Pickup at Main Street" }, true],
+    [{ code: "Local pickup", title: "Main Street store" }, true],
+    [{ code: "pick-up", title: null }, true],
+    [{ delivery_category: "pickup", code: "WILLCALL", title: "Will call" }, true],
+    [{ delivery_category: "local_pickup", code: "X" }, true],
+    [{ code: "Standard Shipping", title: "Standard Shipping" }, false],
+    [{ code: "Local Delivery", title: "Local Delivery" }, false],
+    [{ code: "Pickup point", title: "DHL Pickup Point" }, false],
+    [{ delivery_category: "shipping", code: "Pickup" }, false],
+  ] as const)("shipping line %j: local pickup %j", (fields, expected) => {
+    expect(extractOrderFacts(buildOrder(line(fields))).localPickup).toBe(expected);
+  });
+
+  it("no shipping line is no local pickup", () => {
+    expect(extractOrderFacts(buildOrder({ shipping_lines: [] })).localPickup).toBe(false);
+  });
+
+  it("takes the earliest due date of the schedules not paid yet", () => {
+    const schedules = [
+      { due_at: "2026-06-30T00:00:00Z", completed_at: null },
+      { due_at: "2026-05-31T00:00:00Z", completed_at: "2026-05-20T00:00:00Z" },
+      { due_at: "2026-06-15T00:00:00Z", completed_at: null },
+    ];
+    const facts = extractOrderFacts(buildOrder({ payment_terms: { payment_terms_name: "Net 30", payment_terms_type: "net", payment_schedules: schedules } }));
+    expect(facts).toMatchObject({ paymentTerms: true, paymentDueAtMs: Date.parse("2026-06-15T00:00:00Z") });
+  });
+
+  it("terms without schedules or due dates have no due date", () => {
+    expect(extractOrderFacts(buildOrder({ payment_terms: { payment_terms_type: "receipt", payment_schedules: [] } }))).toMatchObject({
+      paymentTerms: true,
+      paymentDueAtMs: null,
+    });
+    expect(extractOrderFacts(buildOrder({ payment_terms: null }))).toMatchObject({ paymentTerms: false, paymentDueAtMs: null });
   });
 });

@@ -1,7 +1,7 @@
 // What the order page block (extensions/order-pushes) and its app route (/api/orders/:orderId/pushes) say to each
 // other. Types only: the extension imports them as types, so nothing of the app is bundled into it.
-import type { PushStatus } from "../delivery/push-status";
-import type { SkipReasonCode } from "./skip-reasons";
+import type { PushStatus } from "./push-status";
+import type { ReasonCode } from "./reasons";
 
 /** A push of the order as the block shows it: no recipient in clear, no message body. */
 export interface OrderPushView {
@@ -11,10 +11,12 @@ export interface OrderPushView {
   /** The parcel's tracking status for a package/update (shipped, in_transit…), else null. */
   trackingStatus: string | null;
   status: PushStatus;
-  /** Why it was skipped or cancelled, as a stable code the block translates; null for none or one it would not know. */
-  reasonCode: SkipReasonCode | null;
-  /** The reason as recorded, for a reason without a code. */
+  /** Why it was skipped, cancelled or failed by the app, as a stable code the block translates; null for none. */
+  reasonCode: ReasonCode | null;
+  /** The reason as recorded (the code; shown as it is by a block whose locale files lack the code). */
   reason: string | null;
+  /** The variable part of the reason, shown in its label (unknown_shipment_status: the status Shopify sent). */
+  reasonDetail: string | null;
   /** JoinChat's answer to the last attempt that did not deliver it (a failure, or a retry to come). */
   joinchatMessage: string | null;
   /** The recipient, masked as the app masks it (****8901). */
@@ -79,4 +81,5 @@ export type OrderPushErrorCode =
 
 export type OrderPushActionAnswer =
   | { ok: true; intent: OrderPushIntent; push: OrderPushView; created: boolean }
-  | { ok: false; error: OrderPushErrorCode; message: string };
+  /** fieldErrors: for a bad_request about a field of the request (pushId, requestId), that field's message. */
+  | { ok: false; error: OrderPushErrorCode; message: string; fieldErrors?: Record<string, string> };

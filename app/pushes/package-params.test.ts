@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readSharedFixture, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
 import { buildFulfillment, TRACKING_NUMBER, TRACKING_URL } from "../../test/fixtures/fulfillments";
+import { readShopifyFixture } from "../../test/fixtures/shopify-fixtures";
 import { parseJsonLossless } from "~/shopify/lossless-json";
 import { FulfillmentPayloadSchema } from "~/shopify/payloads";
 import { extractFulfillmentFacts } from "./fulfillment-facts";
@@ -35,20 +35,12 @@ describe("planPackageParams", () => {
   });
 
   it("names a parcel without tracking number by its fulfillment (JoinChat needs one)", () => {
-    const params = planPackageParams(
-      facts({ tracking_number: null, tracking_numbers: [] }),
-      "shipped",
-      fallback,
-    );
+    const params = planPackageParams(facts({ tracking_number: null, tracking_numbers: [] }), "shipped", fallback);
     expect(params.tracking_number).toBe("#1001.1");
   });
 
   it("sends an empty tracking number only when the fulfillment has neither number nor name", () => {
-    const params = planPackageParams(
-      facts({ tracking_number: null, tracking_numbers: [], name: null }),
-      "shipped",
-      fallback,
-    );
+    const params = planPackageParams(facts({ tracking_number: null, tracking_numbers: [], name: null }), "shipped", fallback);
     expect(params.tracking_number).toBe("");
   });
 
@@ -56,9 +48,7 @@ describe("planPackageParams", () => {
     const untracked = facts({ tracking_url: null, tracking_urls: [] });
     expect(planPackageParams(untracked, "shipped", fallback).tracking_url).toBe(fallback.orderStatusUrl);
     expect(planPackageParams(untracked, "shipped", noFallback).tracking_url).toBe("");
-    expect(planPackageParams(untracked, "shipped", { recipientName: null, orderStatusUrl: "  " }).tracking_url).toBe(
-      "",
-    );
+    expect(planPackageParams(untracked, "shipped", { recipientName: null, orderStatusUrl: "  " }).tracking_url).toBe("");
   });
 
   it("names the destination, else the order's recipient, else 'Customer'", () => {
@@ -68,25 +58,40 @@ describe("planPackageParams", () => {
   });
 
   it("keeps emoji, RTL and markup", () => {
-    const params = planPackageParams(
-      { ...facts(), destinationName: "שרה 🌸 <b>", trackingNumber: " '; DROP TABLE x;-- " },
-      "delivered",
-      noFallback,
-    );
+    const params = planPackageParams({ ...facts(), destinationName: "שרה 🌸 <b>", trackingNumber: " '; DROP TABLE x;-- " }, "delivered", noFallback);
     expect(params.recipient_name).toBe("שרה 🌸 <b>");
     expect(params.tracking_number).toBe("'; DROP TABLE x;--");
   });
 });
 
-describe.skipIf(skipSharedFixtures)("planPackageParams on Shopify's sample fulfillment", () => {
-  it("maps fulfillments_create.json", () => {
-    const f = FulfillmentPayloadSchema.parse(parseJsonLossless(readSharedFixture("fulfillments_create.json")));
-    const factsOfSample = extractFulfillmentFacts(f, "fulfillments/create");
-    expect(planPackageParams(factsOfSample, factsOfSample.trackingStatus!, noFallback)).toEqual({
-      tracking_number: "1z827wk74630",
-      tracking_url: "https://www.ups.com/WebTracking?loc=en_US&requester=ST&trackNums=1z827wk74630",
-      recipient_name: "Steve Shipper",
+describe("planPackageParams on the Shopify fixtures", () => {
+  const read = (topic: "fulfillments/create" | "fulfillments/update") => {
+    const f = FulfillmentPayloadSchema.parse(parseJsonLossless(readShopifyFixture(topic)));
+    return extractFulfillmentFacts(f, topic);
+  };
+  // What the app stored of orders/create for the fulfillment's order.
+  const orderFallback = {
+    recipientName: "Amara Okafor",
+    orderStatusUrl: "https://harbour-and-kiln.myshopify.com/61847302951/orders/b5c2e8d41f7a4c93a0e6d9f28b1c7e54/authenticate?key=3f9a1d7c2b8e4f6051a7",
+  };
+
+  it("maps fulfillments/create, whose carrier gave no tracking URL yet, to the order status page", () => {
+    const created = read("fulfillments/create");
+    expect(planPackageParams(created, created.trackingStatus!, orderFallback)).toEqual({
+      tracking_number: "7023210039414604",
+      tracking_url: orderFallback.orderStatusUrl,
+      recipient_name: "Amara Okafor",
       tracking_status: "shipped",
+    });
+  });
+
+  it("maps fulfillments/update with the carrier's tracking URL", () => {
+    const updated = read("fulfillments/update");
+    expect(planPackageParams(updated, updated.trackingStatus!, orderFallback)).toEqual({
+      tracking_number: "7023210039414604",
+      tracking_url: "https://www.canadapost-postescanada.ca/track-reperage/en#/search?searchFor=7023210039414604",
+      recipient_name: "Amara Okafor",
+      tracking_status: "in_transit",
     });
   });
 });

@@ -13,11 +13,7 @@ function text(value: string | null | undefined): string {
   return typeof value === "string" ? value.trim() : "";
 }
 
-export function planPackageParams(
-  facts: FulfillmentFacts,
-  status: TrackingStatus,
-  fallback: PackageFallback,
-): PackageParams {
+export function planPackageParams(facts: FulfillmentFacts, status: TrackingStatus, fallback: PackageFallback): PackageParams {
   return {
     // JoinChat needs a tracking number; a parcel without one (local delivery) goes by its fulfillment's name.
     tracking_number: text(facts.trackingNumber) || text(facts.name),

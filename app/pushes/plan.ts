@@ -1,23 +1,19 @@
-import type { ShopSettings } from "../settings/settings.server";
-import { chooseRecipient } from "./recipient";
+import type { ShopSettings } from "../settings/shop-settings";
+import { cashOnDeliveryGateways } from "./cash-on-delivery";
+import type { NoticeParams, NoticeTopic } from "./notices";
+import { chooseRecipient, type RecipientSource } from "./recipient";
 import { planPackageParams } from "./package-params";
-import { planReceiptParams } from "./receipt-params";
-import { SKIP_REASONS } from "./skip-reasons";
-import type {
-  FulfillmentFacts,
-  JoinChatTopic,
-  OrderFacts,
-  PushParams,
-  Recipient,
-  TrackingStatus,
-} from "./types";
+import { planReceiptParams, readablePaymentMethod } from "./receipt-params";
+import { SKIP_REASONS, type SkipReasonCode } from "./reasons";
+import type { FulfillmentFacts, JoinChatTopic, OrderFacts, PushParams, Recipient, TrackingStatus } from "./types";
 import type { OrderPayload } from "../shopify/payloads";
 
 // Planning is pure: a payload, what is known of its order and the shop's settings in; push drafts out.
 // What needs the database (was it paid already? has this status been sent?) is decided by the caller.
 
 export interface PushDraft {
-  topic: JoinChatTopic;
+  /** A topic of JoinChat's merchant push, or a notice through its Send API. */
+  topic: JoinChatTopic | NoticeTopic;
   /** `receipt:<order gid>`, `unpaid:<order gid>`, `package:<fulfillment gid>:<status>`: one push per key. */
   businessKey: string;
   orderGid: string | null;
@@ -28,11 +24,13 @@ export interface PushDraft {
   recipient: Recipient | null;
   /** The recipient is only the fulfillment's own contact: delivery looks for the order's first. */
   recipientProvisional: boolean;
-  params: PushParams;
+  /** How the recipient was found, when not from the order's own contacts (a Messenger binding, decision 023). */
+  recipientSource?: RecipientSource;
+  params: PushParams | NoticeParams;
   productGids: (string | null)[];
   test: boolean;
   dueAt: number;
-  skipReason: string | null;
+  skipReason: SkipReasonCode | null;
 }
 
 /** Financial statuses of an order that has been paid, in part or in full (no unpaid reminder for those). */
@@ -59,8 +57,8 @@ export function skipReasonFor(
   settings: ShopSettings | null,
   kind: PushKind,
   facts: { cancelled: boolean; test: boolean; hasRecipient: boolean; trackingStatus?: TrackingStatus },
-): string | null {
-  if (facts.cancelled) return SKIP_REASONS.cancelled;
+): SkipReasonCode | null {
+  if (facts.cancelled) return SKIP_REASONS.orderCancelled;
   if (facts.test && settings && !settings.testOrdersEnabled) return SKIP_REASONS.testOrder;
   if (!settings?.pageId) return SKIP_REASONS.pageNotLinked;
   if (settings.paused) return SKIP_REASONS.paused;
@@ -72,9 +70,37 @@ export function skipReasonFor(
   return null;
 }
 
+/** How an order is to be paid, as far as its pushes care (decision 016). */
+export interface OrderPayment {
+  /** Its gateway names that are cash on delivery (built-in names and the shop's own); empty for other orders. */
+  codGateways: string[];
+  /** What the shop wants for a COD order. */
+  codChoice: ShopSettings["codOrders"];
+}
+
+export function orderPaymentOf(order: OrderPayload, settings: ShopSettings | null): OrderPayment {
+  return {
+    codGateways: cashOnDeliveryGateways(order.payment_gateway_names, settings?.codGatewayNames ?? []),
+    codChoice: settings?.codOrders ?? "confirmation",
+  };
+}
+
+/** Reasons that come before the shop's choice for a COD order: they would stop any push. */
+const REASONS_BEFORE_COD_CHOICE = new Set<SkipReasonCode>([
+  SKIP_REASONS.orderCancelled,
+  SKIP_REASONS.testOrder,
+  SKIP_REASONS.pageNotLinked,
+  SKIP_REASONS.paused,
+]);
+
 /**
  * The push an order webhook asks for: a receipt for a paid order (and always for `orders/paid`), an unpaid
- * reminder for a pending one, nothing for other financial statuses.
+ * reminder for a pending one, nothing for other financial statuses. Issue 17 (decision 016):
+ * - a cash-on-delivery order is not one the buyer forgot to pay: pending, it gets the shop's choice, by default an
+ *   order confirmation (an `Order/Receipt` under the receipt's key, so `orders/paid` later sends no second one)
+ *   whose payment method says cash on delivery; "nothing" skips its pushes (cod_no_push);
+ * - an order with payment terms gets its reminder at the due date, never before (no_due_date without one,
+ *   terms_reminder_off when the shop turned those off).
  */
 export function planOrderPush(
   webhookTopic: "orders/create" | "orders/paid",
@@ -84,16 +110,36 @@ export function planOrderPush(
   now: number,
 ): PushDraft | null {
   const status = facts.financialStatus ?? "";
+  const { codGateways, codChoice } = orderPaymentOf(order, settings);
+  const cod = codGateways.length > 0;
   let kind: "receipt" | "unpaid";
+  let codConfirmation = false;
   if (webhookTopic === "orders/paid" || RECEIPT_FINANCIAL_STATUSES.has(status)) kind = "receipt";
-  else if (status === "pending") kind = "unpaid";
+  else if (status === "pending" && cod && codChoice !== "unpaid_reminder") {
+    kind = "receipt";
+    codConfirmation = true;
+  } else if (status === "pending") kind = "unpaid";
   else return null;
 
   const topic: JoinChatTopic = kind === "receipt" ? "Order/Receipt" : "Order/Unpaid";
   const recipient = chooseRecipient(facts, settings?.recipientPreference ?? "email");
   const planned = planReceiptParams(order, topic);
-  const delayMs = kind === "unpaid" ? (settings?.unpaidDelayMinutes ?? 0) * 60_000 : 0;
+  // The confirmation of a COD order says how it is paid: the shop's own name of it, in the buyer's language.
+  if (codConfirmation) planned.params.payment_method = readablePaymentMethod(codGateways, "Order/Receipt");
   const createdAt = Number.isFinite(facts.createdAtMs) ? facts.createdAtMs : now;
+  let dueAt = now;
+  if (kind === "unpaid") {
+    // Payment terms: the reminder waits for the due date. Otherwise the shop's delay after the order was placed.
+    dueAt = facts.paymentTerms && facts.paymentDueAtMs !== null ? facts.paymentDueAtMs : createdAt + (settings?.unpaidDelayMinutes ?? 0) * 60_000;
+  }
+
+  let skipReason = skipReasonFor(settings, kind, { cancelled: facts.cancelled, test: facts.test, hasRecipient: recipient !== null });
+  const stronger = skipReason !== null && REASONS_BEFORE_COD_CHOICE.has(skipReason);
+  if (cod && codChoice === "nothing" && !stronger) skipReason = SKIP_REASONS.codNoPush;
+  else if (kind === "unpaid" && facts.paymentTerms && !stronger && skipReason !== SKIP_REASONS.pushTypeOff) {
+    if (facts.paymentDueAtMs === null) skipReason = SKIP_REASONS.noDueDate;
+    else if (settings && !settings.termsReminderEnabled) skipReason = SKIP_REASONS.termsReminderOff;
+  }
   return {
     topic,
     businessKey: kind === "receipt" ? businessKeys.receipt(facts.orderGid) : businessKeys.unpaid(facts.orderGid),
@@ -107,9 +153,9 @@ export function planOrderPush(
     params: planned.params,
     productGids: planned.productGids,
     test: facts.test,
-    // The reminder waits for the shop's delay after the order was placed, never less than now.
-    dueAt: Math.max(now, createdAt + delayMs),
-    skipReason: skipReasonFor(settings, kind, { cancelled: facts.cancelled, test: facts.test, hasRecipient: recipient !== null }),
+    // Never less than now.
+    dueAt: Math.max(now, dueAt),
+    skipReason,
   };
 }
 

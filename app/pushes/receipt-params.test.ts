@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { readSharedFixture, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
 import {
   buildAddress,
   buildDefaultLineItems,
@@ -10,6 +9,7 @@ import {
   buildOrder,
   PRODUCT_GID,
 } from "../../test/fixtures/orders";
+import { readShopifyFixture } from "../../test/fixtures/shopify-fixtures";
 import { parseJsonLossless } from "~/shopify/lossless-json";
 import { OrderPayloadSchema } from "~/shopify/payloads";
 import { planReceiptParams, readablePaymentMethod, receiptAddressOf, receiptCurrencyOf } from "./receipt-params";
@@ -99,11 +99,7 @@ describe("currency", () => {
     ["lower-case presentment_currency", { presentment_currency: " eur " }, "EUR"],
     ["the total's presentment currency", withoutPresentmentCurrency, "EUR"],
     ["an unreadable presentment_currency skipped", { presentment_currency: "euro" }, "EUR"],
-    [
-      "the shop currency",
-      { presentment_currency: null, total_price_set: { shop_money: { amount: "1", currency_code: "CAD" } }, currency: "GBP" },
-      "GBP",
-    ],
+    ["the shop currency", { presentment_currency: null, total_price_set: { shop_money: { amount: "1", currency_code: "CAD" } }, currency: "GBP" }, "GBP"],
     [
       "the total's shop currency",
       { presentment_currency: null, currency: null, total_price_set: { shop_money: { amount: "1", currency_code: "CAD" } } },
@@ -315,9 +311,7 @@ describe("adjustments", () => {
           discount_allocations: [buildDiscountAllocation("1.00", "0.92", 0), buildDiscountAllocation("0.10", "0.09", 3)],
         }),
       ],
-      shipping_lines: [
-        { price: "10.00", price_set: buildMoneySet("10.00", "9.22"), discount_allocations: [buildDiscountAllocation("10.00", "9.22", 2)] },
-      ],
+      shipping_lines: [{ price: "10.00", price_set: buildMoneySet("10.00", "9.22"), discount_allocations: [buildDiscountAllocation("10.00", "9.22", 2)] }],
     });
     expect(params.adjustments).toEqual([
       { name: "SPRING", amount: 9.22 },
@@ -383,15 +377,9 @@ describe("adjustments", () => {
   it("falls back to total_discounts, else no adjustment", () => {
     const noDetails = { discount_applications: [], discount_codes: [] };
     expect(receipt(noDetails).adjustments).toEqual([{ name: "Discount", amount: 37.8 }]);
-    expect(
-      receipt({ ...noDetails, total_discounts_set: undefined, total_discounts: "41.00" }).adjustments,
-    ).toEqual([{ name: "Discount", amount: 41 }]);
-    expect(
-      receipt({ ...noDetails, total_discounts_set: buildMoneySet("0.00", "0.00") }).adjustments,
-    ).toEqual([]);
-    expect(
-      receipt({ ...noDetails, total_discounts_set: undefined, total_discounts: undefined }).adjustments,
-    ).toEqual([]);
+    expect(receipt({ ...noDetails, total_discounts_set: undefined, total_discounts: "41.00" }).adjustments).toEqual([{ name: "Discount", amount: 41 }]);
+    expect(receipt({ ...noDetails, total_discounts_set: buildMoneySet("0.00", "0.00") }).adjustments).toEqual([]);
+    expect(receipt({ ...noDetails, total_discounts_set: undefined, total_discounts: undefined }).adjustments).toEqual([]);
   });
 });
 
@@ -421,9 +409,7 @@ describe("elements", () => {
   });
 
   it.each([null, "", "  ", undefined])("has no subtitle for variant_title %j", (variantTitle) => {
-    expect(receipt({ line_items: [buildLineItem({ variant_title: variantTitle })] }).elements[0]).not.toHaveProperty(
-      "subtitle",
-    );
+    expect(receipt({ line_items: [buildLineItem({ variant_title: variantTitle })] }).elements[0]).not.toHaveProperty("subtitle");
   });
 
   it.each([
@@ -453,24 +439,12 @@ describe("elements", () => {
       ...buildOrder(),
       line_items: [{ product_id: null }, { product_id: 788032119674292900 }, { product_id: 632910392 }, {}],
     });
-    expect(planReceiptParams(order, "Order/Receipt").productGids).toEqual([
-      null,
-      null,
-      "gid://shopify/Product/632910392",
-      null,
-    ]);
+    expect(planReceiptParams(order, "Order/Receipt").productGids).toEqual([null, null, "gid://shopify/Product/632910392", null]);
   });
 });
 
 describe("strings are data", () => {
-  const samples = [
-    "Zoë's 🎁 Geschenk",
-    "נעלי ריצה",
-    "حذاء رياضي",
-    "<img src=x onerror=alert(1)>",
-    "'; DROP TABLE orders; --",
-    "Line\nbreak \"quoted\" \\ back",
-  ];
+  const samples = ["Zoë's 🎁 Geschenk", "נעלי ריצה", "حذاء رياضي", "<img src=x onerror=alert(1)>", "'; DROP TABLE orders; --", 'Line\nbreak "quoted" \\ back'];
 
   it.each(samples)("keeps %j unchanged through the mapping and JSON", (sample) => {
     const params = receipt({
@@ -520,51 +494,60 @@ describe("Messenger's rules hold across payload variations", () => {
   });
 });
 
-describe.skipIf(skipSharedFixtures)("planReceiptParams on Shopify's sample orders", () => {
-  it.each(["orders_create.json", "orders_paid.json", "orders_cancelled.json"])(
-    "%s (cancelled, voided, test) still maps",
-    (file) => {
-      const order = OrderPayloadSchema.parse(parseJsonLossless(readSharedFixture(file)));
-      const planned = planReceiptParams(order, "Order/Receipt");
-      const element = (title: string, price: number) => ({ title, quantity: 1, price, currency: "USD" });
-      expect(planned.params).toEqual({
-        recipient_name: "Steve Shipper",
-        order_number: "#9999",
-        currency: "USD",
-        payment_method: "Visa, Bogus",
-        order_url: "https://jsmith.myshopify.com/548380009/orders/123456abcd/authenticate?key=abcdefg",
-        timestamp: 1640995200,
-        address: {
-          street_1: "123 Shipping Street",
-          street_2: "",
-          city: "Shippington",
-          postal_code: "40003",
-          state: "KY",
-          country: "US",
-        },
-        summary: { subtotal: 404.95, shipping_cost: 10, total_tax: 0, total_cost: 404.95 },
-        // The sample's allocations point at discount applications it does not list, and it has
-        // no discount codes: only total_discounts is left.
-        adjustments: [{ name: "Discount", amount: 20 }],
-        elements: [
-          element("Aviator sunglasses", 89.99),
-          element("Lens Protection Plan (2 Year)", 19.99),
-          element("Premium Leather Case", 24.99),
-          element("Mid-century lounger", 159.99),
-          element("Coffee table", 119.99),
-        ],
-      });
-      // The sample's product_id text is already rounded; the parser keeps what is written.
-      const sampleProduct = "gid://shopify/Product/788032119674292900";
-      expect(planned.productGids).toEqual([sampleProduct, null, null, sampleProduct, sampleProduct]);
-      expectMessengerValid(planned.params);
-      expect(planReceiptParams(order, "Order/Unpaid").params.payment_method).toBe("Visa, Bogus");
-    },
-  );
+describe("planReceiptParams on the Shopify fixtures", () => {
+  const read = (topic: "orders/create" | "orders/paid" | "orders/cancelled") => OrderPayloadSchema.parse(parseJsonLossless(readShopifyFixture(topic)));
 
-  it("maps the sample with its gateways removed", () => {
-    const raw = parseJsonLossless(readSharedFixture("orders_create.json")) as Record<string, unknown>;
+  it.each(["orders/create", "orders/paid"] as const)("%s: the buyer's USD, not the shop's CAD", (topic) => {
+    const planned = planReceiptParams(read(topic), "Order/Receipt");
+    expect(planned.params).toEqual({
+      recipient_name: "Amara Okafor",
+      order_number: "#2087",
+      currency: "USD",
+      payment_method: "Shopify Payments",
+      order_url: "https://harbour-and-kiln.myshopify.com/61847302951/orders/b5c2e8d41f7a4c93a0e6d9f28b1c7e54/authenticate?key=3f9a1d7c2b8e4f6051a7",
+      timestamp: Date.parse("2026-05-14T12:42:17Z") / 1000,
+      // The shipping address (its address2 is null), not the billing one.
+      address: { street_1: "2417 NW Market Street", street_2: "", city: "Seattle", postal_code: "98107", state: "WA", country: "US" },
+      summary: { subtotal: 140.17, shipping_cost: 17.5, total_tax: 15.86, total_cost: 173.53 },
+      // TIDEPOOL10 as the allocations of its discount application add up in USD (5.55 + 7.01 + 2.12).
+      adjustments: [{ name: "TIDEPOOL10", amount: 14.68 }],
+      elements: [
+        { title: "Tidepool Stoneware Mug", subtitle: "Sea Glass / 12 oz", quantity: 2, price: 27.75, currency: "USD" },
+        { title: "Kiln-Fired Serving Bowl", quantity: 1, price: 70.1, currency: "USD" },
+        { title: "Linen Tea Towel Set", subtitle: "Natural", quantity: 1, price: 21.2, currency: "USD" },
+        { title: "Breakage Protection", quantity: 1, price: 4.4, currency: "USD" },
+        { title: "Gift Wrapping", quantity: 1, price: 3.65, currency: "USD" },
+      ],
+    });
+    // Long product ids keep their digits; a line item without a product has no image to look up; a short id stays a number.
+    expect(planned.productGids).toEqual([
+      "gid://shopify/Product/9120377465102938211",
+      "gid://shopify/Product/9120377465230041877",
+      "gid://shopify/Product/9120377465318850634",
+      null,
+      "gid://shopify/Product/7513920461",
+    ]);
+    expectMessengerValid(planned.params);
+  });
+
+  it("orders/cancelled (paid in EUR, shipped to France) still maps, without the address Messenger would refuse", () => {
+    const planned = planReceiptParams(read("orders/cancelled"), "Order/Receipt");
+    expect(planned.params).toMatchObject({ recipient_name: "Léa Marchand", order_number: "#2088", currency: "EUR", payment_method: "Shopify Payments" });
+    // A French address has no province: no state, so no address at all.
+    expect(planned.params).not.toHaveProperty("address");
+    expect(planned.params.summary).toEqual({ subtotal: 93.4, shipping_cost: 25.8, total_tax: 0, total_cost: 119.2 });
+    expect(planned.params.adjustments).toEqual([]);
+    expect(planned.params.elements).toEqual([
+      { title: "Tidepool Stoneware Mug", subtitle: "Fog / 16 oz", quantity: 1, price: 28.5, currency: "EUR" },
+      { title: "Kiln-Fired Serving Bowl", quantity: 1, price: 64.9, currency: "EUR" },
+    ]);
+    expectMessengerValid(planned.params);
+  });
+
+  it("maps the paid order with its gateways removed", () => {
+    const raw = parseJsonLossless(readShopifyFixture("orders/create")) as Record<string, unknown>;
     const order = OrderPayloadSchema.parse({ ...raw, payment_gateway_names: [] });
     expect(planReceiptParams(order, "Order/Unpaid").params.payment_method).toBe("Awaiting payment");
+    expect(planReceiptParams(order, "Order/Receipt").params.payment_method).toBe("Paid");
   });
 });

@@ -41,10 +41,7 @@ function readableGateway(name: string): string {
  * The gateways as a buyer would read them, joined with ", ". Never empty, because Messenger
  * refuses a receipt without a payment method.
  */
-export function readablePaymentMethod(
-  gatewayNames: readonly (string | null | undefined)[] | null | undefined,
-  topic: ReceiptTopic,
-): string {
+export function readablePaymentMethod(gatewayNames: readonly (string | null | undefined)[] | null | undefined, topic: ReceiptTopic): string {
   const readable = (gatewayNames ?? [])
     .map((name) => text(name))
     .filter((name) => name !== "")
@@ -89,12 +86,7 @@ export function receiptAddressOf(address: Address | null | undefined): ReceiptAd
     state: text(address.province_code) || text(address.province),
     country: text(address.country_code).toUpperCase(),
   };
-  const complete =
-    result.street_1 !== "" &&
-    result.city !== "" &&
-    result.postal_code !== "" &&
-    result.state !== "" &&
-    /^[A-Z]{2}$/.test(result.country);
+  const complete = result.street_1 !== "" && result.city !== "" && result.postal_code !== "" && result.state !== "" && /^[A-Z]{2}$/.test(result.country);
   return complete ? result : undefined;
 }
 
@@ -112,10 +104,7 @@ function shippingCostOf(order: OrderPayload): number {
 function adjustmentsOf(order: OrderPayload, currency: string): ReceiptParams["adjustments"] {
   // What each discount took, in the buyer's currency, from the allocations that point at it.
   const centsByApplication = new Map<number, number>();
-  const allocations = [
-    ...order.line_items.flatMap((item) => item.discount_allocations),
-    ...order.shipping_lines.flatMap((line) => line.discount_allocations),
-  ];
+  const allocations = [...order.line_items.flatMap((item) => item.discount_allocations), ...order.shipping_lines.flatMap((line) => line.discount_allocations)];
   for (const allocation of allocations) {
     const index = allocation.discount_application_index;
     if (typeof index !== "number") continue;
@@ -125,8 +114,7 @@ function adjustmentsOf(order: OrderPayload, currency: string): ReceiptParams["ad
 
   const fromApplications = order.discount_applications
     .map((application, index) => ({
-      name:
-        text(application.code) || text(application.title) || text(application.description) || "Discount",
+      name: text(application.code) || text(application.title) || text(application.description) || "Discount",
       amount: Math.abs((centsByApplication.get(index) ?? 0) / 100),
     }))
     .filter((adjustment) => adjustment.amount !== 0);

@@ -48,12 +48,9 @@ describe("normalizePhone", () => {
     expect(normalizePhone(input)).toBe(output);
   });
 
-  it.each(["555-555-SHIP", "12345", "1234567890123456", "", "  ", null, undefined, "+1 502 555 0142 ext 7", "☎ 5025550142"])(
-    "rejects %j",
-    (input) => {
-      expect(normalizePhone(input)).toBeNull();
-    },
-  );
+  it.each(["555-555-SHIP", "12345", "1234567890123456", "", "  ", null, undefined, "+1 502 555 0142 ext 7", "☎ 5025550142"])("rejects %j", (input) => {
+    expect(normalizePhone(input)).toBeNull();
+  });
 });
 
 describe("normalizeEmail and normalizePsid", () => {
@@ -88,7 +85,11 @@ describe("maskRecipient", () => {
   });
 
   it("never contains the full value", () => {
-    for (const recipient of [chooseRecipient(all, "email"), chooseRecipient({ ...all, psid: null }, "email"), chooseRecipient({ ...all, psid: null }, "phone")]) {
+    for (const recipient of [
+      chooseRecipient(all, "email"),
+      chooseRecipient({ ...all, psid: null }, "email"),
+      chooseRecipient({ ...all, psid: null }, "phone"),
+    ]) {
       expect(maskRecipient(recipient)).not.toContain(recipient!.value);
     }
   });

@@ -30,6 +30,18 @@ export function normalizePsid(psid: string | null | undefined): string | null {
   return /^\d+$/.test(trimmed) ? trimmed : null;
 }
 
+/**
+ * How a push's recipient was found (the push log shows it): a PSID bound through the Messenger opt-in, the order's
+ * `joinchat_psid` note attribute, the customer's `joinchat.psid` metafield, or the order's email or phone.
+ */
+export const RECIPIENT_SOURCES = ["binding", "note_attribute", "metafield", "email", "phone"] as const;
+export type RecipientSource = (typeof RECIPIENT_SOURCES)[number];
+
+/** The source of a recipient chosen from an order's own contacts (chooseRecipient): a PSID there is the note attribute's. */
+export function contactSourceOf(kind: RecipientKind): RecipientSource {
+  return kind === "id" ? "note_attribute" : kind;
+}
+
 /** The PSID, else email and phone in the merchant's preferred order; null when none is usable. */
 export function chooseRecipient(contacts: RecipientContacts, preference: RecipientPreference): Recipient | null {
   const psid = normalizePsid(contacts.psid);
@@ -62,4 +74,31 @@ export function maskRecipient(recipient: Recipient | { kind: RecipientKind | str
     default:
       return "***";
   }
+}
+
+const JSON_STRING = String.raw`"((?:[^"\\]|\\.)*)"`;
+const RECIPIENT_OBJECT = new RegExp(String.raw`("recipient"\s*:\s*\{)([^{}]*)(\})`, "g");
+const RECIPIENT_FIELD = new RegExp(String.raw`"(id|email|phone)"(\s*:\s*)` + JSON_STRING, "g");
+const CONTACT_FIELD = new RegExp(String.raw`"(email|phone|customer_email|customer_phone)"(\s*:\s*)` + JSON_STRING, "g");
+const RECIPIENT_ID_FIELD = new RegExp(String.raw`"(recipient_id)"(\s*:\s*)` + JSON_STRING, "g");
+
+/**
+ * A push's JSON as the admin shows it by default: the buyer's contact (the recipient's PSID, email or phone, and any
+ * other email or phone field) masked as maskRecipient masks it, the rest of the text exactly as sent.
+ */
+export function maskBodyContacts(body: string): string {
+  const masked = (kind: string, value: string) =>
+    JSON.stringify(maskRecipient({ kind: kind.endsWith("email") ? "email" : kind.endsWith("phone") ? "phone" : kind, value }));
+  return body
+    .replace(
+      RECIPIENT_OBJECT,
+      (_m, open: string, inner: string, close: string) =>
+        open + inner.replace(RECIPIENT_FIELD, (_f, key: string, colon: string, value: string) => `"${key}"${colon}${masked(key, value)}`) + close,
+    )
+    .replace(CONTACT_FIELD, (field: string, key: string, colon: string, value: string) =>
+      value.includes("***") ? field : `"${key}"${colon}${masked(key, value)}`,
+    )
+    .replace(RECIPIENT_ID_FIELD, (field: string, key: string, colon: string, value: string) =>
+      value.includes("***") ? field : `"${key}"${colon}${masked("id", value)}`,
+    );
 }

@@ -15,6 +15,10 @@ export const TRACKING_STATUSES = [
 ] as const;
 export type TrackingStatus = (typeof TRACKING_STATUSES)[number];
 
+/** What a cash-on-delivery order gets: an order confirmation (an Order/Receipt), an unpaid reminder, or nothing. */
+export const COD_ORDER_CHOICES = ["confirmation", "unpaid_reminder", "nothing"] as const;
+export type CodOrderChoice = (typeof COD_ORDER_CHOICES)[number];
+
 /** JoinChat's `recipient`: exactly one of a Messenger PSID (`id`), an email or a phone. */
 export type RecipientKind = "id" | "email" | "phone";
 export interface Recipient {
@@ -84,11 +88,19 @@ export interface OrderFacts {
   psid: string | null;
   recipientName: string | null;
   orderStatusUrl: string | null;
+  /** The buyer's language at checkout (`customer_locale`), the language of the order's notices. */
+  customerLocale: string | null;
   financialStatus: string | null;
   test: boolean;
   cancelled: boolean;
   /** Unix milliseconds of `created_at`. */
   createdAtMs: number;
+  /** The buyer collects the order (a local pickup shipping line). */
+  localPickup: boolean;
+  /** The order has payment terms (B2B: net 30, a fixed date, on fulfillment). */
+  paymentTerms: boolean;
+  /** Unix milliseconds of the earliest open payment schedule's due date; null without terms or a due date. */
+  paymentDueAtMs: number | null;
 }
 
 /** A planned receipt: the params, and for each element the product whose image may be looked up. */
@@ -115,4 +127,6 @@ export interface FulfillmentFacts {
   email: string | null;
   phone: string | null;
   firstProductGid: string | null;
+  /** Some line item requires shipping (or the payload lists none): false for digital goods and gift cards only. */
+  shipsGoods: boolean;
 }

@@ -20,22 +20,43 @@ import {
   TextField,
 } from "@shopify/polaris";
 import { useEffect, useState } from "react";
-import { adminContext, intentOf, readJsonBody } from "../admin/request.server";
+import { z } from "zod";
+import { answerRefusals } from "../admin/refusals.server";
+import { adminContext, ConfirmSchema, readAction } from "../admin/request.server";
 import { showToast } from "../components/app-bridge";
+import { useFetcherAnswer } from "../components/hooks";
 import { DeliveryChart } from "../components/DeliveryChart";
-import { topicKey } from "../components/labels";
+import { LookupCard } from "../components/LookupCard";
+import { reasonText, topicKey } from "../components/labels";
 import { RouteError } from "../components/RouteError";
 import { StatusBadge } from "../components/StatusBadge";
 import { TitledCard } from "../components/TitledCard";
 import { getPushOverview } from "../delivery/push-overview.server";
+import { getLookupOverview } from "../lookup/overview.server";
+import { getOptinOverview } from "../lookup/messenger-optin.server";
+import { rotateLookupKey, updateLookupSwitches } from "../lookup/setup.server";
 import type { PushSummary } from "../delivery/push-service.server";
-import { PUSH_STATUSES } from "../delivery/push-status";
+import { PUSH_STATUSES } from "../pushes/push-status";
 import { formatDateTime, formatNumber, useI18n } from "../i18n/i18n";
 import { JoinChatSecretSchema, PageIdSchema } from "../settings/settings-schema";
-import { getShopSettings, SettingsError, updateShopSettings } from "../settings/settings.server";
+import { singleShopSecretOf } from "../runtime.server";
+import { getShopSecret, getShopSettings, requirePageSecret, updateShopSettings } from "../settings/settings.server";
+
+/**
+ * Whether pushes get their product images and PSIDs from Shopify. Shopify refused the shop's tokens (the layer marked
+ * it): "reconnect, open the app once". Opening the app (authenticate.admin, which exchanged a new token) clears the
+ * mark, and the page says once what it was: pushes in between went without them.
+ */
+async function shopifyAccessOf(runtime: Awaited<ReturnType<typeof adminContext>>["runtime"], shop: string) {
+  const access = await runtime.adminApi.getShopAccess(shop);
+  if (access.status === "needs_reconnect") return { status: "needs_reconnect" as const, reason: access.reason, since: access.since };
+  const cleared = await runtime.adminApi.clearReconnect(shop);
+  return cleared ? { status: "reconnected" as const, reason: cleared.reason, since: cleared.since } : null;
+}
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
+  const shopifyAccess = await shopifyAccessOf(runtime, shop);
   const settings = await getShopSettings(runtime.db, shop);
   const linked = Boolean(settings?.pageId);
   const full = linked ? await getPushOverview(runtime.db, shop) : null;
@@ -47,44 +68,77 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
       status: push.status,
       orderName: push.orderName,
       lastError: push.lastError,
+      reason: push.reason,
+      reasonDetail: push.reasonDetail,
       deliveredAt: push.deliveredAt,
       updatedAt: push.updatedAt,
     };
+  const secretReadable = settings?.secretSet
+    ? await getShopSecret(runtime.db, shop, runtime.box).then(
+        () => true,
+        () => false,
+      )
+    : false;
   const overview = full && { ...full, lastDelivered: brief(full.lastDelivered), lastFailure: brief(full.lastFailure) };
+  // Customer lookups (decision 019): the URL is issued on first view once the page is linked.
+  const lookups = linked ? await getLookupOverview(runtime.db, shop, runtime.env.SHOPIFY_APP_URL) : null;
+  // The Messenger opt-in's counts (decision 023): no PSID, only how many.
+  const optin = linked ? await getOptinOverview(runtime.db, shop) : null;
   return json({
+    lookups,
+    optin,
     shop,
     connection: {
       pageId: settings?.pageId ?? null,
       // Whether a secret is set and since when: the secret itself never leaves the server.
-      secretSet: settings?.secretSet ?? false,
+      // A stored secret this ENCRYPTION_KEY cannot read is not set: the merchant re-enters it.
+      secretSet: settings?.secretSet === true && secretReadable,
+      secretUnreadable: settings?.secretSet === true && !secretReadable,
       secretSetAt: settings?.secretSetAt ?? null,
-      appSecret: Boolean(runtime.env.JOINCHAT_API_SECRET),
+      // Only the single shop of a deployment with JOINCHAT_API_SECRET may push without a secret of its own.
+      appSecret: singleShopSecretOf(runtime.env)?.shop === shop,
       paused: settings?.paused ?? false,
     },
     overview,
+    shopifyAccess,
   });
 };
 
+const LinkSchema = z.object({
+  pageId: z.string({ required_error: "is required", invalid_type_error: "is required" }).pipe(PageIdSchema),
+  // An empty secret field keeps the secret already set.
+  secret: z
+    .string({ invalid_type_error: "must be text" })
+    .optional()
+    .transform((secret) => secret || undefined)
+    .pipe(JoinChatSecretSchema.optional()),
+});
+
+const LookupSwitchesSchema = z.object({
+  allowOrderName: z.boolean({ invalid_type_error: "must be true or false" }).optional(),
+  fullReceipts: z.boolean({ invalid_type_error: "must be true or false" }).optional(),
+});
+// A new URL stops the one pasted in JoinChat: only when asked for explicitly.
+const LookupRotateSchema = z.object({ confirm: ConfirmSchema });
+
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
-  const body = await readJsonBody(request);
-  intentOf(body, ["link"] as const);
-  if (typeof body.pageId !== "string") return json({ ok: false as const, fieldErrors: { pageId: "is required" } }, { status: 400 });
-  const patch: Record<string, unknown> = { pageId: body.pageId };
-  // An empty secret field keeps the secret already set.
-  if (typeof body.secret === "string" && body.secret !== "") patch.secret = body.secret;
-  else if (body.secret !== undefined && body.secret !== "") return json({ ok: false as const, fieldErrors: { secret: "must be text" } }, { status: 400 });
-  const current = await getShopSettings(runtime.db, shop);
-  if (patch.secret === undefined && !current?.secretSet && !runtime.env.JOINCHAT_API_SECRET) {
-    return json({ ok: false as const, fieldErrors: { secret: "is required" } }, { status: 400 });
-  }
-  try {
-    await updateShopSettings(runtime.db, shop, patch, runtime.box);
-  } catch (error) {
-    if (error instanceof SettingsError) return json({ ok: false as const, fieldErrors: error.fieldErrors }, { status: 400 });
-    throw error;
-  }
-  return json({ ok: true as const, fieldErrors: {} as Record<string, string> });
+  return answerRefusals(async () => {
+    const read = await readAction(request, { link: LinkSchema, "lookup-switches": LookupSwitchesSchema, "lookup-rotate": LookupRotateSchema });
+    if (read.intent === "lookup-switches") {
+      await updateLookupSwitches(runtime.db, shop, read.body);
+      return json({ ok: true as const });
+    }
+    if (read.intent === "lookup-rotate") {
+      await rotateLookupKey(runtime.db, shop, runtime.env.SHOPIFY_APP_URL);
+      return json({ ok: true as const });
+    }
+    const link = read.body;
+    const current = await getShopSettings(runtime.db, shop);
+    requirePageSecret(current, link, singleShopSecretOf(runtime.env)?.shop === shop);
+    await updateShopSettings(runtime.db, shop, link, runtime.box);
+    return json({ ok: true as const });
+  });
 };
 
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
@@ -98,17 +152,16 @@ function ConnectionForm({ connection, onDone }: { connection: LoaderData["connec
   const [errors, setErrors] = useState<Record<string, string>>({});
   const saving = fetcher.state !== "idle";
 
-  useEffect(() => {
-    if (fetcher.state !== "idle" || !fetcher.data) return;
-    if (fetcher.data.ok) {
+  useFetcherAnswer(fetcher, (data) => {
+    if (data.ok) {
       setSecret("");
       setErrors({});
       showToast(t("home.setup.saved"));
       onDone?.();
     } else {
-      setErrors(fetcher.data.fieldErrors ?? {});
+      setErrors(data.fieldErrors ?? {});
     }
-  }, [fetcher.state, fetcher.data]);
+  });
 
   useEffect(() => {
     if (!connection.secretSet) setReplacing(true);
@@ -119,6 +172,11 @@ function ConnectionForm({ connection, onDone }: { connection: LoaderData["connec
     if (!PageIdSchema.safeParse(pageId).success) found.pageId = "invalid";
     if (replacing && secret !== "" && !JoinChatSecretSchema.safeParse(secret).success) found.secret = "invalid";
     if (replacing && secret === "" && !connection.secretSet && !connection.appSecret) found.secret = "is required";
+    // Another page needs its own secret.
+    if (!connection.appSecret && connection.pageId !== null && pageId.trim() !== connection.pageId && (!replacing || secret === "")) {
+      found.secret = "is required";
+      setReplacing(true);
+    }
     setErrors(found);
     if (Object.keys(found).length > 0) return;
     fetcher.submit({ intent: "link", pageId, secret: replacing ? secret : "" }, { method: "post", encType: "application/json" });
@@ -168,11 +226,7 @@ function ConnectionForm({ connection, onDone }: { connection: LoaderData["connec
             }}
             autoComplete="new-password"
             helpText={
-              connection.secretSet
-                ? t("home.setup.secretReplaceHelp")
-                : secretRequired
-                  ? t("home.setup.secretHelp")
-                  : t("home.setup.secretOptionalHelp")
+              connection.secretSet ? t("home.setup.secretReplaceHelp") : secretRequired ? t("home.setup.secretHelp") : t("home.setup.secretOptionalHelp")
             }
             error={errors.secret ? (errors.secret === "is required" ? t("home.errors.secretRequired") : t("home.errors.secret")) : undefined}
             requiredIndicator={secretRequired}
@@ -252,11 +306,7 @@ function ConnectionHealth({ overview }: { overview: NonNullable<LoaderData["over
   const { lastDelivered, lastFailure } = overview;
   if (!lastDelivered && !lastFailure) return <Badge tone="info">{t("home.connection.statusIdle")}</Badge>;
   const failing = lastFailure && (!lastDelivered || lastFailure.updatedAt > (lastDelivered.deliveredAt ?? lastDelivered.updatedAt));
-  return failing ? (
-    <Badge tone="critical">{t("home.connection.statusFailing")}</Badge>
-  ) : (
-    <Badge tone="success">{t("home.connection.statusOk")}</Badge>
-  );
+  return failing ? <Badge tone="critical">{t("home.connection.statusFailing")}</Badge> : <Badge tone="success">{t("home.connection.statusOk")}</Badge>;
 }
 
 function ConnectionCard({ connection, overview }: { connection: LoaderData["connection"]; overview: NonNullable<LoaderData["overview"]> }) {
@@ -296,9 +346,11 @@ function ConnectionCard({ connection, overview }: { connection: LoaderData["conn
               <Text as="p">
                 {connection.secretSet
                   ? t("home.setup.secretSetOn", { when: formatDateTime(connection.secretSetAt) })
-                  : connection.appSecret
-                    ? t("home.connection.appSecret")
-                    : t("home.connection.noSecret")}
+                  : connection.secretUnreadable
+                    ? t("home.connection.secretUnreadable")
+                    : connection.appSecret
+                      ? t("home.connection.appSecret")
+                      : t("home.connection.noSecret")}
               </Text>
             </BlockStack>
             <BlockStack gap="100">
@@ -336,7 +388,7 @@ function ConnectionCard({ connection, overview }: { connection: LoaderData["conn
                     </Text>
                   </InlineStack>
                   <Text as="p" tone="critical" breakWord>
-                    {t("home.connection.joinchatSaid", { message: lastFailure.lastError ?? "—" })}
+                    {t("home.connection.joinchatSaid", { message: lastFailure.lastError ?? reasonText(t, lastFailure) ?? "—" })}
                   </Text>
                 </BlockStack>
               ) : (
@@ -408,7 +460,37 @@ function ChartCard({ overview }: { overview: NonNullable<LoaderData["overview"]>
   );
 }
 
-function Dashboard({ connection, overview }: { connection: LoaderData["connection"]; overview: NonNullable<LoaderData["overview"]> }) {
+function OptinCard({ optin }: { optin: NonNullable<LoaderData["optin"]> }) {
+  const { t } = useI18n();
+  const rows = (["link", "bind", "stop"] as const).map((kind) => [t(`home.optin.${kind}`), formatNumber(optin.day[kind]), formatNumber(optin.week[kind])]);
+  return (
+    <TitledCard title={t("home.optin.title")}>
+      <BlockStack gap="200">
+        <Text as="p" tone="subdued">
+          {optin.enabled ? t("home.optin.on") : t("home.optin.off")}
+        </Text>
+        <DataTable
+          columnContentTypes={["text", "numeric", "numeric"]}
+          headings={[t("home.optin.what"), t("home.counts.last24h"), t("home.counts.last7d")]}
+          rows={rows}
+          increasedTableDensity
+        />
+      </BlockStack>
+    </TitledCard>
+  );
+}
+
+function Dashboard({
+  connection,
+  overview,
+  lookups,
+  optin,
+}: {
+  connection: LoaderData["connection"];
+  overview: NonNullable<LoaderData["overview"]>;
+  lookups: LoaderData["lookups"];
+  optin: LoaderData["optin"];
+}) {
   const { t } = useI18n();
   const revalidator = useRevalidator();
   return (
@@ -434,6 +516,16 @@ function Dashboard({ connection, overview }: { connection: LoaderData["connectio
       <Layout.Section variant="oneHalf">
         <ChartCard overview={overview} />
       </Layout.Section>
+      {lookups && (
+        <Layout.Section>
+          <LookupCard lookups={lookups} />
+        </Layout.Section>
+      )}
+      {optin && (
+        <Layout.Section>
+          <OptinCard optin={optin} />
+        </Layout.Section>
+      )}
       <Layout.Section>
         <InlineStack gap="300">
           <Button url="/app/pushes">{t("home.actions.log")}</Button>
@@ -448,12 +540,31 @@ function Dashboard({ connection, overview }: { connection: LoaderData["connectio
   );
 }
 
+function ShopifyAccessBanner({ access }: { access: NonNullable<LoaderData["shopifyAccess"]> }) {
+  const { t } = useI18n();
+  const vars = { since: formatDateTime(access.since), reason: access.reason };
+  return access.status === "needs_reconnect" ? (
+    <Banner tone="critical" title={t("home.shopifyAccess.reconnectTitle")}>
+      <Text as="p">{t("home.shopifyAccess.reconnectBody", vars)}</Text>
+    </Banner>
+  ) : (
+    <Banner tone="info" title={t("home.shopifyAccess.reconnectedTitle")}>
+      <Text as="p">{t("home.shopifyAccess.reconnectedBody", vars)}</Text>
+    </Banner>
+  );
+}
+
 export default function Home() {
-  const { connection, overview } = useLoaderData<typeof loader>();
+  const { connection, overview, shopifyAccess, lookups, optin } = useLoaderData<typeof loader>();
   const { t } = useI18n();
   return (
     <Page title={t("home.title")} subtitle={connection.pageId ? t("home.subtitleLinked") : t("home.subtitle")}>
-      {overview ? <Dashboard connection={connection} overview={overview} /> : <Onboarding connection={connection} />}
+      {shopifyAccess && (
+        <Box paddingBlockEnd="400">
+          <ShopifyAccessBanner access={shopifyAccess} />
+        </Box>
+      )}
+      {overview ? <Dashboard connection={connection} overview={overview} lookups={lookups} optin={optin} /> : <Onboarding connection={connection} />}
     </Page>
   );
 }

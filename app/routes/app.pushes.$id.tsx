@@ -2,16 +2,20 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link as RemixLink, useFetcher, useLoaderData, useNavigate } from "@remix-run/react";
 import { Badge, Banner, Box, DataTable, DescriptionList, Layout, Page, Text } from "@shopify/polaris";
-import { useEffect, useState } from "react";
-import { deliverSoon } from "../admin/deliver-soon.server";
-import { adminContext, intentOf, readJsonBody } from "../admin/request.server";
+import { useState } from "react";
+import { z } from "zod";
+import { answerRefusals, type RefusalCode } from "../admin/refusals.server";
+import { adminContext, ConfirmSchema, readAction } from "../admin/request.server";
 import { showToast } from "../components/app-bridge";
-import { reasonKey, topicKey, trackingKey } from "../components/labels";
+import { useFetcherAnswer } from "../components/hooks";
+import { reasonText, topicKey, trackingKey } from "../components/labels";
 import { RouteError } from "../components/RouteError";
 import { StatusBadge } from "../components/StatusBadge";
 import { TitledCard } from "../components/TitledCard";
-import { getPushDetail, PushActionError, resendPush, retryPush } from "../delivery/push-service.server";
+import { getPushDetail, resendPush, retryPush } from "../delivery/push-service.server";
 import { formatDateTime, useI18n } from "../i18n/i18n";
+import { log } from "../logger.server";
+import { maskBodyContacts, maskRecipient } from "../pushes/recipient";
 import type { MessageKey } from "../i18n/en";
 
 function pushIdOf(value: string | undefined): number {
@@ -25,35 +29,41 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   // Another shop's push is "not found", never shown.
   const detail = await getPushDetail(runtime.db, id, shop);
   if (!detail) throw new Response("Not found", { status: 404 });
+  // The buyer's contact is masked in the JSON shown; staff reveal it on purpose (?reveal=contact), and it is logged.
+  const revealed = new URL(request.url).searchParams.get("reveal") === "contact" && detail.body !== null;
+  if (revealed) log.info("push contact revealed", { shop, pushId: id });
+  // JoinChat's recipient id is the buyer's PSID (decision 023): masked as the recipient is, in its answers too.
+  const push =
+    revealed || !detail.push.recipientId ? detail.push : { ...detail.push, recipientId: maskRecipient({ kind: "id", value: detail.push.recipientId }) };
+  const attempts = revealed ? detail.attempts : detail.attempts.map((a) => ({ ...a, answer: a.answer === null ? null : maskBodyContacts(a.answer) }));
   return json({
     ...detail,
+    push,
+    attempts,
+    body: detail.body === null || revealed ? detail.body : maskBodyContacts(detail.body),
+    revealed,
     canRetry: detail.push.status === "failed" && !detail.redacted,
     canResend: detail.push.status === "delivered" && !detail.redacted,
   });
 };
 
+/** A resend sends the buyer the same message again: only when asked for explicitly. */
+const INTENTS = { retry: z.object({}), resend: z.object({ confirm: ConfirmSchema }) };
+
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
   const id = pushIdOf(params.id);
-  const body = await readJsonBody(request);
-  const intent = intentOf(body, ["retry", "resend"] as const);
-  try {
+  return answerRefusals(async () => {
+    const { intent } = await readAction(request, INTENTS);
     if (intent === "retry") {
       const push = await retryPush(runtime.db, id, Date.now(), shop);
-      await deliverSoon(runtime, [push.id]);
-      return json({ ok: true as const, intent, pushId: push.id, code: null });
+      runtime.scheduler.queued([push]);
+      return json({ ok: true as const, intent, pushId: push.id });
     }
-    // A resend sends the buyer the same message again: only when asked for explicitly.
-    if (body.confirm !== true) return json({ ok: false as const, intent, pushId: id, code: "confirm" }, { status: 400 });
     const push = await resendPush(runtime.db, id, Date.now(), shop);
-    await deliverSoon(runtime, [push.id]);
-    return json({ ok: true as const, intent, pushId: push.id, code: null });
-  } catch (error) {
-    if (error instanceof PushActionError) {
-      return json({ ok: false as const, intent, pushId: id, code: error.code }, { status: error.code === "not_found" ? 404 : 409 });
-    }
-    throw error;
-  }
+    runtime.scheduler.queued([push]);
+    return json({ ok: true as const, intent, pushId: push.id });
+  });
 };
 
 const OUTCOME_KEYS: Record<string, MessageKey> = {
@@ -63,17 +73,27 @@ const OUTCOME_KEYS: Record<string, MessageKey> = {
   interrupted: "detail.outcome.interrupted",
 };
 
+/** The page's message for a refusal; one the page's own requests cannot get (a malformed body) gets the general one. */
+const REFUSAL_KEYS: Partial<Record<RefusalCode, MessageKey>> = {
+  not_found: "detail.errors.not_found",
+  not_failed: "detail.errors.not_failed",
+  not_delivered: "detail.errors.not_delivered",
+  redacted: "detail.errors.redacted",
+  changed: "detail.errors.changed",
+  confirm: "detail.errors.confirm",
+  nothing_to_resend: "detail.errors.nothing_to_resend",
+};
+const refusalKey = (code: RefusalCode): MessageKey => REFUSAL_KEYS[code] ?? "detail.errors.invalid";
+
 export default function PushDetail() {
-  const { push, body, attempts, canRetry, canResend, redacted } = useLoaderData<typeof loader>();
+  const { push, body, attempts, canRetry, canResend, redacted, revealed } = useLoaderData<typeof loader>();
   const { t } = useI18n();
   const navigate = useNavigate();
   const fetcher = useFetcher<typeof action>();
   const [confirmResend, setConfirmResend] = useState(false);
   const busy = fetcher.state !== "idle";
 
-  useEffect(() => {
-    if (fetcher.state !== "idle" || !fetcher.data) return;
-    const data = fetcher.data;
+  useFetcherAnswer(fetcher, (data) => {
     setConfirmResend(false);
     if (data.ok && data.intent === "resend") {
       showToast(t("detail.resent", { id: data.pushId }));
@@ -81,17 +101,20 @@ export default function PushDetail() {
     } else if (data.ok) {
       showToast(t("detail.retried"));
     } else {
-      showToast(t(`detail.errors.${data.code ?? "invalid"}` as MessageKey), true);
+      showToast(t(refusalKey(data.error)), true);
     }
-  }, [fetcher.state, fetcher.data]);
+  });
 
-  const reason = push.reason ? (reasonKey(push.reason) ? t(reasonKey(push.reason)!) : push.reason) : null;
-  const failedAnswer = fetcher.state === "idle" && fetcher.data && !fetcher.data.ok ? fetcher.data.code : null;
+  const reason = reasonText(t, push);
+  const failedAnswer = fetcher.state === "idle" && fetcher.data && !fetcher.data.ok ? fetcher.data.error : null;
 
   const items = [
     { term: t("detail.topic"), description: t(topicKey(push.topic)) + (push.trackingStatus ? ` · ${t(trackingKey(push.trackingStatus))}` : "") },
     { term: t("detail.order"), description: push.orderName ?? "—" },
     { term: t("detail.recipient"), description: push.recipient },
+    ...(push.recipientSource
+      ? [{ term: t("pushes.recipientSource.label"), description: t(`pushes.recipientSource.${push.recipientSource}` as MessageKey) }]
+      : []),
     { term: t("detail.status"), description: <StatusBadge status={push.status} /> },
     ...(reason ? [{ term: t("detail.reason"), description: reason }] : []),
     { term: t("detail.attempts"), description: String(push.attempts) },
@@ -169,7 +192,7 @@ export default function PushDetail() {
         )}
         {failedAnswer && (
           <Layout.Section>
-            <Banner tone="critical" title={t(`detail.errors.${failedAnswer}` as MessageKey)} />
+            <Banner tone="critical" title={t(refusalKey(failedAnswer))} />
           </Layout.Section>
         )}
         {redacted && (
@@ -189,6 +212,13 @@ export default function PushDetail() {
         </Layout.Section>
         <Layout.Section>
           <TitledCard title={t("detail.body")}>
+            {body ? (
+              <Box paddingBlockEnd="200">
+                <RemixLink to={revealed ? "?" : "?reveal=contact"} replace style={{ color: "var(--p-color-text-link, #005bd3)" }}>
+                  {revealed ? t("detail.hideContact") : t("detail.revealContact")}
+                </RemixLink>
+              </Box>
+            ) : null}
             {body ? (
               <Box background="bg-surface-secondary" padding="300" borderRadius="200">
                 <pre

@@ -18,17 +18,18 @@ import {
   useBreakpoints,
 } from "@shopify/polaris";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { deliverSoon } from "../admin/deliver-soon.server";
-import { logFilterFromBody, logFilterFromSearch, searchWithFilter, type LogFilter } from "../admin/push-filter";
-import { adminContext, intentOf, readJsonBody } from "../admin/request.server";
+import { LOG_TOPICS, LogFilterBodySchema, logFilterFromSearch, searchWithFilter, type LogFilter } from "../admin/push-filter";
+import { answerRefusals } from "../admin/refusals.server";
+import { adminContext, ConfirmSchema, readAction } from "../admin/request.server";
 import { showToast } from "../components/app-bridge";
-import { reasonKey, topicKey, trackingKey } from "../components/labels";
+import { useFetcherAnswer, useLatest } from "../components/hooks";
+import { reasonText, topicKey, trackingKey } from "../components/labels";
+import type { MessageKey } from "../i18n/en";
 import { RouteError } from "../components/RouteError";
 import { StatusBadge, statusKey } from "../components/StatusBadge";
-import { PUSH_STATUSES, type PushStatus } from "../delivery/push-status";
+import { PUSH_STATUSES, type PushStatus } from "../pushes/push-status";
 import { countPushes, listPushPage, parseCursor, retryFailedPushes, type PushFilter } from "../delivery/push-service.server";
 import { formatDateTime, formatNumber, useI18n } from "../i18n/i18n";
-import { JOINCHAT_TOPICS } from "../pushes/types";
 
 const PAGE_SIZE = 50;
 
@@ -59,9 +60,11 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     topic: p.topic,
     status: p.status,
     reason: p.reason,
+    reasonDetail: p.reasonDetail,
     orderName: p.orderName,
     trackingStatus: p.trackingStatus,
     recipient: p.recipient,
+    recipientSource: p.recipientSource,
     attempts: p.attempts,
     lastError: p.lastError,
     createdAt: p.createdAt,
@@ -73,15 +76,16 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return json({ filter, page: { ...page, pushes }, total, failed });
 };
 
+const INTENTS = { retryAll: LogFilterBodySchema.extend({ confirm: ConfirmSchema }) };
+
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
-  const body = await readJsonBody(request);
-  intentOf(body, ["retryAll"] as const);
-  if (body.confirm !== true) return json({ ok: false as const, error: "confirm" }, { status: 400 });
-  const filter = logFilterFromBody(body);
-  const result = await retryFailedPushes(runtime.db, serviceFilter(shop, filter));
-  await deliverSoon(runtime, result.retried);
-  return json({ ok: true as const, retried: result.retried.length, refused: result.refused, remaining: result.remaining });
+  return answerRefusals(async () => {
+    const { body: filter } = await readAction(request, INTENTS);
+    const result = await retryFailedPushes(runtime.db, serviceFilter(shop, filter));
+    runtime.scheduler.queued(result.retried);
+    return json({ ok: true as const, retried: result.retried.length, refused: result.refused, remaining: result.remaining });
+  });
 };
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -115,25 +119,25 @@ export default function PushLog() {
       setQuery(filter.q);
     }
   }, [filter.q]);
-  useEffect(() => {
-    const q = debouncedQuery.trim();
+  // Only a settled query applies the filter: the URL's own changes (back, clear all) must not re-apply an old one.
+  const applyQuery = useLatest((q: string) => {
     if (q !== filter.q) {
       lastApplied.current = q;
       applyFilter({ ...filter, q });
     }
-  }, [debouncedQuery]);
+  });
+  useEffect(() => applyQuery.current(debouncedQuery.trim()), [debouncedQuery, applyQuery]);
 
-  useEffect(() => {
-    if (retryFetcher.state !== "idle" || !retryFetcher.data) return;
+  useFetcherAnswer(retryFetcher, (data) => {
     setConfirming(false);
-    if (retryFetcher.data.ok) {
-      const count = retryFetcher.data.retried;
+    if (data.ok) {
+      const count = data.retried;
       showToast(count === 1 ? t("pushes.retryAll.doneOne") : t("pushes.retryAll.done", { count: formatNumber(count) }));
     }
-  }, [retryFetcher.state, retryFetcher.data]);
+  });
 
   const statusChoices = useMemo(() => PUSH_STATUSES.map((s) => ({ label: t(statusKey(s)), value: s })), [t]);
-  const topicChoices = useMemo(() => JOINCHAT_TOPICS.map((tp) => ({ label: t(topicKey(tp)), value: tp })), [t]);
+  const topicChoices = useMemo(() => LOG_TOPICS.map((tp) => ({ label: t(topicKey(tp)), value: tp })), [t]);
 
   const filters = [
     {
@@ -200,8 +204,8 @@ export default function PushLog() {
   };
 
   const rows = page.pushes.map((push, index) => {
-    const reason = push.reason ? reasonKey(push.reason) : null;
-    const note = push.status === "skipped" || push.status === "cancelled" ? (reason ? t(reason) : push.reason) : push.lastError;
+    // A failure the app decided (no secret, retries given up) is named before what JoinChat last answered.
+    const note = [reasonText(t, push), push.status === "skipped" || push.status === "cancelled" ? null : push.lastError].filter(Boolean).join(": ");
     return (
       <IndexTable.Row id={String(push.id)} key={push.id} position={index}>
         <IndexTable.Cell>
@@ -220,7 +224,14 @@ export default function PushLog() {
           {t(topicKey(push.topic))}
           {push.trackingStatus ? ` · ${t(trackingKey(push.trackingStatus))}` : ""}
         </IndexTable.Cell>
-        <IndexTable.Cell>{push.recipient}</IndexTable.Cell>
+        <IndexTable.Cell>
+          {push.recipient}
+          {push.recipientSource ? (
+            <Text as="span" tone="subdued">
+              {` · ${t(`pushes.recipientSource.${push.recipientSource}` as MessageKey)}`}
+            </Text>
+          ) : null}
+        </IndexTable.Cell>
         <IndexTable.Cell>
           <StatusBadge status={push.status} />
         </IndexTable.Cell>
@@ -294,8 +305,7 @@ export default function PushLog() {
               action={{
                 content: t("pushes.retryAll.yes", { count: formatNumber(failed) }),
                 loading: retryFetcher.state !== "idle",
-                onAction: () =>
-                  retryFetcher.submit({ intent: "retryAll", confirm: true, ...filter }, { method: "post", encType: "application/json" }),
+                onAction: () => retryFetcher.submit({ intent: "retryAll", confirm: true, ...filter }, { method: "post", encType: "application/json" }),
               }}
               secondaryAction={{ content: t("common.cancel"), onAction: () => setConfirming(false) }}
               onDismiss={() => setConfirming(false)}

@@ -4,36 +4,44 @@ import { useFetcher, useLoaderData } from "@remix-run/react";
 import { SaveBar } from "@shopify/app-bridge-react";
 import { Banner, BlockStack, Box, Card, Checkbox, ChoiceList, Form, FormLayout, Layout, Page, Text, TextField } from "@shopify/polaris";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { adminContext, readJsonBody } from "../admin/request.server";
+import { z } from "zod";
+import { answerRefusals } from "../admin/refusals.server";
+import { adminContext, readAction } from "../admin/request.server";
 import { showToast } from "../components/app-bridge";
+import { useFetcherAnswer } from "../components/hooks";
 import { trackingKey } from "../components/labels";
 import { RouteError } from "../components/RouteError";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { TRACKING_STATUSES, type TrackingStatus } from "../pushes/types";
-import { fieldErrorsOf, formValuesOf, patchOf, SettingsFormSchema, validateSettingsForm, type SettingsFormValues } from "../settings/settings-form";
-import { MAX_UNPAID_DELAY_MINUTES } from "../settings/settings-schema";
-import { getShopSettings, SettingsError, updateShopSettings } from "../settings/settings.server";
+import { formValuesOf, patchOf, SettingsFormSchema, validateSettingsForm, type SettingsFormValues } from "../settings/settings-form";
+import { MAX_OPTIN_BUTTON_LENGTH, MAX_UNPAID_DELAY_MINUTES } from "../settings/settings-schema";
+import { getShopSettings, updateShopSettings } from "../settings/settings.server";
+import { latestOrderName } from "../stores/order-store.server";
+import { noticePreviews, type NoticeMessage } from "../pushes/notices";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
   const settings = await getShopSettings(runtime.db, shop);
-  return json({ linked: Boolean(settings?.pageId), values: formValuesOf(settings), updatedAt: settings?.updatedAt ?? null });
+  return json({
+    linked: Boolean(settings?.pageId),
+    values: formValuesOf(settings),
+    updatedAt: settings?.updatedAt ?? null,
+    noticesAvailable: Boolean(runtime.env.JOINCHAT_SEND_API_URL),
+    previews: noticePreviews((await latestOrderName(runtime.db, shop)) ?? "#1001", `https://${shop}/account/orders`),
+  });
 };
+
+/** The form's values as the page posts them; this page changes the push choices only (the page id and secret are linked on the home page). */
+const SettingsBodySchema = z.record(z.unknown()).transform(patchOf).pipe(SettingsFormSchema);
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
-  const body = await readJsonBody(request);
-  // This page changes the push choices only; the page and the secret are linked on the home page.
-  const parsed = SettingsFormSchema.safeParse(patchOf(body));
-  if (!parsed.success) return json({ ok: false as const, fieldErrors: fieldErrorsOf(parsed.error) }, { status: 400 });
-  try {
-    const saved = await updateShopSettings(runtime.db, shop, parsed.data, runtime.box);
-    return json({ ok: true as const, fieldErrors: {} as Record<string, string>, values: formValuesOf(saved) });
-  } catch (error) {
-    if (error instanceof SettingsError) return json({ ok: false as const, fieldErrors: error.fieldErrors }, { status: 400 });
-    throw error;
-  }
+  return answerRefusals(async () => {
+    const patch = await readAction(request, SettingsBodySchema);
+    const saved = await updateShopSettings(runtime.db, shop, patch, runtime.box, Date.now(), { noticesAvailable: Boolean(runtime.env.JOINCHAT_SEND_API_URL) });
+    return json({ ok: true as const, values: formValuesOf(saved) });
+  });
 };
 
 const SAVE_BAR_ID = "push-settings-save-bar";
@@ -43,7 +51,7 @@ function sameValues(a: SettingsFormValues, b: SettingsFormValues): boolean {
 }
 
 export default function Settings() {
-  const { linked, values: saved } = useLoaderData<typeof loader>();
+  const { linked, values: saved, noticesAvailable, previews } = useLoaderData<typeof loader>();
   const { t } = useI18n();
   const fetcher = useFetcher<typeof action>();
   const [values, setValues] = useState<SettingsFormValues>(saved);
@@ -56,16 +64,15 @@ export default function Settings() {
     setValues(saved);
   }, [saved]);
 
-  useEffect(() => {
-    if (fetcher.state !== "idle" || !fetcher.data) return;
-    if (fetcher.data.ok) {
+  useFetcherAnswer(fetcher, (data) => {
+    if (data.ok) {
       setErrors({});
       showToast(t("settings.saved"));
     } else {
-      setErrors(fetcher.data.fieldErrors ?? {});
+      setErrors(data.fieldErrors ?? {});
       showToast(t("settings.notSaved"), true);
     }
-  }, [fetcher.state, fetcher.data]);
+  });
 
   const set = useCallback(<K extends keyof SettingsFormValues>(key: K, value: SettingsFormValues[K]) => {
     setValues((current) => ({ ...current, [key]: value }));
@@ -83,12 +90,9 @@ export default function Settings() {
     setErrors({});
   };
 
-  const statusChoices = useMemo(
-    () => TRACKING_STATUSES.map((status) => ({ label: t(trackingKey(status)), value: status })),
-    [t],
-  );
+  const statusChoices = useMemo(() => TRACKING_STATUSES.map((status) => ({ label: t(trackingKey(status)), value: status })), [t]);
   const errorOf = (field: keyof SettingsFormValues): string | undefined =>
-    errors[field] ? t(`settings.errors.${field}` as MessageKey, { max: MAX_UNPAID_DELAY_MINUTES }) : undefined;
+    errors[field] ? t(`settings.errors.${field}` as MessageKey, { max: MAX_UNPAID_DELAY_MINUTES, length: MAX_OPTIN_BUTTON_LENGTH }) : undefined;
   const formError = Object.keys(errors).some((k) => !(k in values));
 
   return (
@@ -192,6 +196,31 @@ export default function Settings() {
               />
             </Card>
           </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection title={t("settings.notices.title")} description={t("settings.notices.description")}>
+            <Card>
+              <FormLayout>
+                {!noticesAvailable && <Banner tone="warning" title={t("settings.notices.unavailable")} />}
+                <Checkbox
+                  label={t("settings.notices.cancel")}
+                  helpText={t("settings.notices.cancelHelp")}
+                  checked={values.cancelNoticeEnabled}
+                  onChange={(checked) => set("cancelNoticeEnabled", checked)}
+                  disabled={!noticesAvailable && !values.cancelNoticeEnabled}
+                  error={errorOf("cancelNoticeEnabled")}
+                />
+                <NoticePreview title={t("settings.notices.preview")} messages={previews.map((p) => ({ language: p.language, message: p.cancelled }))} />
+                <Checkbox
+                  label={t("settings.notices.refund")}
+                  helpText={t("settings.notices.refundHelp")}
+                  checked={values.refundNoticeEnabled}
+                  onChange={(checked) => set("refundNoticeEnabled", checked)}
+                  disabled={!noticesAvailable && !values.refundNoticeEnabled}
+                  error={errorOf("refundNoticeEnabled")}
+                />
+                <NoticePreview title={t("settings.notices.preview")} messages={previews.map((p) => ({ language: p.language, message: p.refund }))} />
+              </FormLayout>
+            </Card>
+          </Layout.AnnotatedSection>
           <Layout.AnnotatedSection title={t("settings.testOrders.title")} description={t("settings.testOrders.description")}>
             <Card>
               <Checkbox
@@ -200,6 +229,78 @@ export default function Settings() {
                 onChange={(checked) => set("testOrdersEnabled", checked)}
                 error={errorOf("testOrdersEnabled")}
               />
+            </Card>
+          </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection title={t("settings.cod.title")} description={t("settings.cod.description")}>
+            <Card>
+              <FormLayout>
+                <ChoiceList
+                  title={t("settings.cod.label")}
+                  choices={[
+                    { label: t("settings.cod.confirmation"), value: "confirmation" },
+                    { label: t("settings.cod.unpaidReminder"), value: "unpaid_reminder" },
+                    { label: t("settings.cod.nothing"), value: "nothing" },
+                  ]}
+                  selected={[values.codOrders]}
+                  onChange={(selected) => set("codOrders", selected[0] === "unpaid_reminder" || selected[0] === "nothing" ? selected[0] : "confirmation")}
+                  error={errorOf("codOrders")}
+                />
+                <TextField
+                  label={t("settings.cod.names")}
+                  value={values.codGatewayNames}
+                  onChange={(value) => set("codGatewayNames", value)}
+                  multiline={3}
+                  helpText={t("settings.cod.namesHelp")}
+                  error={errorOf("codGatewayNames")}
+                  autoComplete="off"
+                />
+              </FormLayout>
+            </Card>
+          </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection title={t("settings.terms.title")} description={t("settings.terms.description")}>
+            <Card>
+              <Checkbox
+                label={t("settings.terms.label")}
+                helpText={t("settings.terms.help")}
+                checked={values.termsReminderEnabled}
+                onChange={(checked) => set("termsReminderEnabled", checked)}
+                disabled={!values.unpaidEnabled}
+                error={errorOf("termsReminderEnabled")}
+              />
+            </Card>
+          </Layout.AnnotatedSection>
+          <Layout.AnnotatedSection title={t("settings.optin.title")} description={t("settings.optin.description")}>
+            <Card>
+              <FormLayout>
+                <Checkbox
+                  label={t("settings.optin.label")}
+                  helpText={t("settings.optin.help")}
+                  checked={values.optinEnabled}
+                  onChange={(checked) => set("optinEnabled", checked)}
+                  error={errorOf("optinEnabled")}
+                />
+                <TextField
+                  label={t("settings.optin.buttonEn")}
+                  value={values.optinButtonEn}
+                  placeholder={t("settings.optin.buttonEnDefault")}
+                  maxLength={MAX_OPTIN_BUTTON_LENGTH}
+                  onChange={(value) => set("optinButtonEn", value)}
+                  helpText={t("settings.optin.buttonHelp")}
+                  error={errorOf("optinButtonEn")}
+                  disabled={!values.optinEnabled}
+                  autoComplete="off"
+                />
+                <TextField
+                  label={t("settings.optin.buttonZhCn")}
+                  value={values.optinButtonZhCn}
+                  placeholder={t("settings.optin.buttonZhCnDefault")}
+                  maxLength={MAX_OPTIN_BUTTON_LENGTH}
+                  onChange={(value) => set("optinButtonZhCn", value)}
+                  error={errorOf("optinButtonZhCn")}
+                  disabled={!values.optinEnabled}
+                  autoComplete="off"
+                />
+              </FormLayout>
             </Card>
           </Layout.AnnotatedSection>
           <Layout.Section>
@@ -214,6 +315,25 @@ export default function Settings() {
         </Layout>
       </Form>
     </Page>
+  );
+}
+
+/** The words of a notice as the buyer reads them, in each language, with its button when it has one. */
+function NoticePreview({ title, messages }: { title: string; messages: { language: string; message: NoticeMessage }[] }) {
+  return (
+    <Box paddingInlineStart="600">
+      <BlockStack gap="100">
+        <Text as="p" tone="subdued" variant="bodySm">
+          {title}
+        </Text>
+        {messages.map(({ language, message }) => (
+          <Text key={language} as="p" variant="bodySm">
+            {`${language}: ${message.text}`}
+            {message.template_type === "button" ? ` [${message.buttons[0].title}]` : ""}
+          </Text>
+        ))}
+      </BlockStack>
+    </Box>
   );
 }
 

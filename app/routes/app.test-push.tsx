@@ -3,11 +3,13 @@ import { json } from "@remix-run/node";
 import { Link as RemixLink, useFetcher, useLoaderData } from "@remix-run/react";
 import { Banner, BlockStack, Box, Button, Card, Form, FormLayout, InlineStack, Layout, Page, Select, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
-import { adminContext, readJsonBody } from "../admin/request.server";
-import { topicKey } from "../components/labels";
+import { z } from "zod";
+import { answerRefusals } from "../admin/refusals.server";
+import { adminContext, readAction } from "../admin/request.server";
+import { reasonText, topicKey } from "../components/labels";
 import { RouteError } from "../components/RouteError";
 import { StatusBadge } from "../components/StatusBadge";
-import { chooseTestSample, sendTestPush, TestPushError } from "../delivery/test-push.server";
+import { chooseTestSample, sendTestPush } from "../delivery/test-push.server";
 import { useI18n } from "../i18n/i18n";
 import type { MessageKey } from "../i18n/en";
 import { TEST_RECIPIENT_KINDS, TestPushInputSchema } from "../pushes/test-push";
@@ -17,10 +19,7 @@ import { getShopSettings } from "../settings/settings.server";
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
   const settings = await getShopSettings(runtime.db, shop);
-  const [receipt, pkg] = await Promise.all([
-    chooseTestSample(runtime.db, shop, "Order/Receipt"),
-    chooseTestSample(runtime.db, shop, "package/update"),
-  ]);
+  const [receipt, pkg] = await Promise.all([chooseTestSample(runtime.db, shop, "Order/Receipt"), chooseTestSample(runtime.db, shop, "package/update")]);
   return json({
     linked: Boolean(settings?.pageId),
     paused: settings?.paused ?? false,
@@ -31,18 +30,18 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   });
 };
 
+/** Checked with the test push's own schema, and handed on as posted: sendTestPush reads the merchant's input itself. */
+const TestPushBodySchema = z.record(z.unknown()).superRefine((body, ctx) => {
+  for (const issue of TestPushInputSchema.safeParse(body).error?.issues ?? []) ctx.addIssue(issue);
+});
+
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, runtime } = await adminContext(request);
-  const body = await readJsonBody(request);
-  try {
+  return answerRefusals(async () => {
+    const body = await readAction(request, TestPushBodySchema);
     const result = await sendTestPush(runtime.deliveryDeps, shop, body);
-    return json({ ok: true as const, result, code: null, fieldErrors: {} as Record<string, string> });
-  } catch (error) {
-    if (error instanceof TestPushError) {
-      return json({ ok: false as const, result: null, code: error.code, fieldErrors: error.fieldErrors }, { status: 400 });
-    }
-    throw error;
-  }
+    return json({ ok: true as const, result });
+  });
 };
 
 type Kind = (typeof TEST_RECIPIENT_KINDS)[number];
@@ -124,11 +123,7 @@ export default function TestPush() {
                   options={JOINCHAT_TOPICS.map((tp) => ({ label: t(topicKey(tp)), value: tp }))}
                   value={topic}
                   onChange={setTopic}
-                  helpText={
-                    sample.source === "order"
-                      ? t("testPush.sampleFromOrder", { order: sample.orderName ?? "—" })
-                      : t("testPush.sampleBuiltIn")
-                  }
+                  helpText={sample.source === "order" ? t("testPush.sampleFromOrder", { order: sample.orderName ?? "—" }) : t("testPush.sampleBuiltIn")}
                   error={errors.topic ? t("testPush.errors.topic") : undefined}
                 />
                 <InlineStack gap="200">
@@ -140,9 +135,9 @@ export default function TestPush() {
             </Form>
           </Card>
         </Layout.Section>
-        {answer && !answer.ok && answer.code !== "invalid" && (
+        {answer && !answer.ok && (answer.error === "paused" || answer.error === "not_linked") && (
           <Layout.Section>
-            <Banner tone="critical" title={t(answer.code === "paused" ? "testPush.paused" : "testPush.notLinked")} />
+            <Banner tone="critical" title={t(answer.error === "paused" ? "testPush.paused" : "testPush.notLinked")} />
           </Layout.Section>
         )}
         {result && (
@@ -165,7 +160,7 @@ export default function TestPush() {
                   </Text>
                   <Box background="bg-surface-secondary" padding="300" borderRadius="200">
                     <pre style={{ margin: 0, whiteSpace: "pre-wrap", wordBreak: "break-all", fontFamily: "monospace" }} aria-label={t("testPush.answer")}>
-                      {result.answer ?? result.error ?? "—"}
+                      {result.answer ?? result.error ?? reasonText(t, result) ?? "—"}
                     </pre>
                   </Box>
                 </BlockStack>

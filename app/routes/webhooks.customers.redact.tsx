@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { handleWebhookRoute } from "../webhooks/remix-route.server";
+import { handleWebhookRoute } from "../admin/webhook-route.server";
 
 // POST /webhooks/customers/redact. In production the lean path in front of Remix answers first (app/server).
 export const action = ({ request }: ActionFunctionArgs) => handleWebhookRoute(request, "customers/redact");

@@ -2,10 +2,10 @@
 // patch is checked by the one settings schema (settings-schema.ts), in the browser for inline errors and by
 // updateShopSettings on the server, which saves nothing when any field is wrong.
 import type { ZodError } from "zod";
-import { TRACKING_STATUSES, type RecipientPreference, type TrackingStatus } from "../pushes/types";
+import { TRACKING_STATUSES, type CodOrderChoice, type RecipientPreference, type TrackingStatus } from "../pushes/types";
 import { ShopSettingsPatchSchema } from "./settings-schema";
 // Type only: erased from the browser bundle, so the server module never reaches the client.
-import type { ShopSettings } from "./settings.server";
+import type { ShopSettings } from "./shop-settings";
 
 export const SettingsFormSchema = ShopSettingsPatchSchema.pick({
   receiptEnabled: true,
@@ -16,6 +16,14 @@ export const SettingsFormSchema = ShopSettingsPatchSchema.pick({
   testOrdersEnabled: true,
   paused: true,
   packageStatuses: true,
+  codOrders: true,
+  codGatewayNames: true,
+  termsReminderEnabled: true,
+  optinEnabled: true,
+  optinButtonEn: true,
+  optinButtonZhCn: true,
+  cancelNoticeEnabled: true,
+  refundNoticeEnabled: true,
 }).strict();
 
 export interface SettingsFormValues {
@@ -28,13 +36,38 @@ export interface SettingsFormValues {
   testOrdersEnabled: boolean;
   paused: boolean;
   packageStatuses: TrackingStatus[];
+  codOrders: CodOrderChoice;
+  /** As typed: one name per line. */
+  codGatewayNames: string;
+  termsReminderEnabled: boolean;
+  optinEnabled: boolean;
+  /** As typed; empty: the block's own words. */
+  optinButtonEn: string;
+  optinButtonZhCn: string;
+  cancelNoticeEnabled: boolean;
+  refundNoticeEnabled: boolean;
 }
 
 /** The settings a shop's pushes follow, as the form shows them (the database's defaults for a new shop). */
 export function formValuesOf(
   settings: Pick<
     ShopSettings,
-    "receiptEnabled" | "unpaidEnabled" | "packageEnabled" | "unpaidDelayMinutes" | "recipientPreference" | "testOrdersEnabled" | "paused" | "packageStatuses"
+    | "receiptEnabled"
+    | "unpaidEnabled"
+    | "packageEnabled"
+    | "unpaidDelayMinutes"
+    | "recipientPreference"
+    | "testOrdersEnabled"
+    | "paused"
+    | "packageStatuses"
+    | "codOrders"
+    | "codGatewayNames"
+    | "termsReminderEnabled"
+    | "optinEnabled"
+    | "optinButtonEn"
+    | "optinButtonZhCn"
+    | "cancelNoticeEnabled"
+    | "refundNoticeEnabled"
   > | null,
 ): SettingsFormValues {
   return {
@@ -46,6 +79,14 @@ export function formValuesOf(
     testOrdersEnabled: settings?.testOrdersEnabled ?? true,
     paused: settings?.paused ?? false,
     packageStatuses: settings?.packageStatuses ?? [...TRACKING_STATUSES],
+    codOrders: settings?.codOrders ?? "confirmation",
+    codGatewayNames: (settings?.codGatewayNames ?? []).join("\n"),
+    termsReminderEnabled: settings?.termsReminderEnabled ?? true,
+    optinEnabled: settings?.optinEnabled ?? false,
+    optinButtonEn: settings?.optinButtonEn ?? "",
+    optinButtonZhCn: settings?.optinButtonZhCn ?? "",
+    cancelNoticeEnabled: settings?.cancelNoticeEnabled ?? false,
+    refundNoticeEnabled: settings?.refundNoticeEnabled ?? false,
   };
 }
 
@@ -59,6 +100,13 @@ export function minutesOf(value: unknown): unknown {
 export function patchOf(values: Record<string, unknown>): Record<string, unknown> {
   const patch: Record<string, unknown> = { ...values };
   if ("unpaidDelayMinutes" in patch) patch.unpaidDelayMinutes = minutesOf(patch.unpaidDelayMinutes);
+  // The merchant's COD names are typed one per line; blank lines are no names.
+  if (typeof patch.codGatewayNames === "string") {
+    patch.codGatewayNames = patch.codGatewayNames
+      .split(/\r?\n/)
+      .map((name) => name.trim())
+      .filter((name) => name !== "");
+  }
   const statuses = patch.packageStatuses;
   if (Array.isArray(statuses) && TRACKING_STATUSES.every((s) => statuses.includes(s))) patch.packageStatuses = null;
   return patch;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { readSharedFixture, sharedFixturesAvailable, skipSharedFixtures } from "../../test/helpers/shared-fixtures";
 import { buildOrderJson, CUSTOMER_ID, ORDER_ID, PRODUCT_ID } from "../../test/fixtures/orders";
+import { readShopifyFixture, SHOPIFY_FIXTURE_TOPICS } from "../../test/fixtures/shopify-fixtures";
 import { parseJsonLossless, parseJsonWithExactIds } from "./lossless-json";
 
 describe("parseJsonLossless", () => {
@@ -11,10 +11,7 @@ describe("parseJsonLossless", () => {
 
   it("keeps integers of 16+ digits exact, as strings", () => {
     expect(parseJsonLossless('{"id":820982911946154508}')).toEqual({ id: "820982911946154508" });
-    expect(parseJsonLossless("[9007199254740993, 1234567890123456]")).toEqual([
-      "9007199254740993",
-      "1234567890123456",
-    ]);
+    expect(parseJsonLossless("[9007199254740993, 1234567890123456]")).toEqual(["9007199254740993", "1234567890123456"]);
     expect(parseJsonLossless("-12345678901234567890")).toBe("-12345678901234567890");
   });
 
@@ -45,9 +42,7 @@ describe("parseJsonLossless", () => {
   });
 
   it("does not touch decimals or exponents", () => {
-    const parsed = parseJsonLossless(
-      '{"a":1234567890123456789.5,"b":1234567890123456789e2,"c":0.12345678901234567,"d":1E+20,"e":12345678901234567E-3}',
-    );
+    const parsed = parseJsonLossless('{"a":1234567890123456789.5,"b":1234567890123456789e2,"c":0.12345678901234567,"d":1E+20,"e":12345678901234567E-3}');
     // Numbers as JSON.parse reads them (rounded: that is what decimals and exponents mean).
     expect(parsed).toEqual({
       a: Number("1234567890123456789.5"),
@@ -112,43 +107,37 @@ describe("parseJsonLossless", () => {
   });
 });
 
-describe.skipIf(skipSharedFixtures)("parseJsonLossless on Shopify's sample payloads", () => {
-  it.each([
-    "orders_create.json",
-    "orders_paid.json",
-    "orders_cancelled.json",
-    "fulfillments_create.json",
-    "fulfillments_update.json",
-    "fulfillment_events_create.json",
-    "customers_redact.json",
-    "customers_data_request.json",
-    "shop_redact.json",
-    "app_scopes_update.json",
-    "app_uninstalled.json",
-  ])("%s parses to what JSON.parse gives, long ids as exact strings", (file) => {
-    const text = readSharedFixture(file);
+describe("parseJsonLossless on the Shopify fixtures", () => {
+  it.each(SHOPIFY_FIXTURE_TOPICS)("%s parses to what JSON.parse gives, long ids as exact strings", (topic) => {
+    const text = readShopifyFixture(topic);
     const lossless = parseJsonLossless(text);
     const plain: unknown = JSON.parse(text);
     // Same structure; where the values differ, lossless holds the digits of the text.
-    const longIds = [...text.matchAll(/:\s*(\d{16,})\s*[,}\]]/g)].map((m) => m[1]);
+    // A bare integer literal is a member's value or an array element.
+    const longIds = [...text.matchAll(/[:[,]\s*(\d{16,})(?=\s*[,}\]])/g)].map((m) => m[1]);
     const normalized = JSON.parse(JSON.stringify(lossless), (_key, value: unknown) =>
       typeof value === "string" && longIds.includes(value) ? Number(value) : value,
     );
     expect(normalized).toEqual(plain);
   });
 
-  it("keeps the order id's digits as written", () => {
-    const order = parseJsonLossless(readSharedFixture("orders_create.json")) as Record<string, unknown>;
-    expect(order.id).toBe("820982911946154500");
-    expect((order.customer as Record<string, unknown>).id).toBe("115310627314723950");
-    expect(order.total_weight).toBe(0);
-    expect(order.total_price).toBe("404.95");
+  it("keeps the order's ids with all their digits, where JSON.parse rounds them", () => {
+    const text = readShopifyFixture("orders/create");
+    const order = parseJsonLossless(text) as Record<string, unknown>;
+    expect(order.id).toBe("5731908254617390113");
+    expect(String((JSON.parse(text) as Record<string, unknown>).id)).not.toBe("5731908254617390113");
+    expect((order.customer as Record<string, unknown>).id).toBe("7240518839102274561");
+    // Money stays a string, short numbers stay numbers.
+    expect(order.total_price).toBe("237.63");
+    expect(order.total_weight).toBe(2430);
+    expect(order.app_id).toBe(580111);
   });
-});
 
-describe("shared fixtures under CI", () => {
-  it.runIf(process.env.CI === "true")("are present (tests must not silently skip)", () => {
-    expect(sharedFixturesAvailable).toBe(true);
+  it("keeps the ids in the arrays of the compliance payloads", () => {
+    const request = parseJsonLossless(readShopifyFixture("customers/data_request")) as Record<string, unknown>;
+    expect(request.orders_requested).toEqual(["5731908254617390113"]);
+    const redact = parseJsonLossless(readShopifyFixture("customers/redact")) as Record<string, unknown>;
+    expect(redact.orders_to_redact).toEqual(["5731908254891146527"]);
   });
 });
 
@@ -178,4 +167,13 @@ describe("parseJsonWithExactIds", () => {
     const text = buildOrderJson({});
     expect(parseJsonWithExactIds(text)).toEqual(parseJsonLossless(text));
   });
+
+  // The intake reads order and fulfillment bodies with it: every long integer of theirs is under an id key.
+  it.each(["orders/create", "orders/paid", "orders/cancelled", "fulfillments/create", "fulfillments/update"] as const)(
+    "reads the %s fixture exactly like the general parser",
+    (topic) => {
+      const text = readShopifyFixture(topic);
+      expect(parseJsonWithExactIds(text)).toEqual(parseJsonLossless(text));
+    },
+  );
 });

@@ -37,11 +37,9 @@ export type Address = z.infer<typeof AddressSchema>;
 
 function gidSchema(type: string) {
   const prefix = `gid://shopify/${type}/`;
-  return z
-    .string()
-    .refine((s) => s.startsWith(prefix) && s.length > prefix.length, {
-      message: `Expected a ${prefix}… id`,
-    });
+  return z.string().refine((s) => s.startsWith(prefix) && s.length > prefix.length, {
+    message: `Expected a ${prefix}… id`,
+  });
 }
 
 // Shopify may send null for an array it has nothing for; treat it as empty rather than refuse.
@@ -74,6 +72,10 @@ const DiscountAllocationSchema = z.object({
 export type DiscountAllocation = z.infer<typeof DiscountAllocationSchema>;
 
 const ShippingLineSchema = z.object({
+  title: z.string().nullish(),
+  code: z.string().nullish(),
+  source: z.string().nullish(),
+  delivery_category: z.string().nullish(),
   price: MoneySchema.nullish(),
   price_set: MoneySetSchema.nullish(),
   discount_allocations: listOf(DiscountAllocationSchema),
@@ -108,7 +110,20 @@ const OrderLineItemSchema = z.object({
 });
 export type OrderLineItem = z.infer<typeof OrderLineItemSchema>;
 
-/** orders/create and orders/paid (orders/cancelled has the same shape). */
+const PaymentScheduleSchema = z.object({
+  due_at: z.string().nullish(),
+  completed_at: z.string().nullish(),
+});
+
+/** B2B payment terms (net 30, a fixed date, on fulfillment): when the buyer is to pay. */
+const PaymentTermsSchema = z.object({
+  payment_terms_name: z.string().nullish(),
+  payment_terms_type: z.string().nullish(),
+  payment_schedules: listOf(PaymentScheduleSchema),
+});
+export type PaymentTerms = z.infer<typeof PaymentTermsSchema>;
+
+/** orders/create, orders/paid and orders/cancelled. */
 export const OrderPayloadSchema = z.object({
   admin_graphql_api_id: gidSchema("Order"),
   // The receipt's order_number, which Messenger requires: a blank one cannot make a push.
@@ -121,11 +136,17 @@ export const OrderPayloadSchema = z.object({
   contact_email: z.string().nullish(),
   phone: z.string().nullish(),
   financial_status: z.string().nullish(),
+  /** Shopify's random confirmation number (2024-01 on): what an order lookup takes in place of the guessable name. */
+  confirmation_number: z.string().nullish(),
   cancelled_at: z.string().nullish(),
+  cancel_reason: z.string().nullish(),
+  /** The buyer's language at checkout (`en-US`, `zh-CN`, `fr`): the language of a notice. */
+  customer_locale: z.string().nullish(),
   test: z.boolean().nullish(),
   currency: z.string().nullish(),
   presentment_currency: z.string().nullish(),
   payment_gateway_names: z.array(z.string()).nullish(),
+  payment_terms: PaymentTermsSchema.nullish(),
   order_status_url: z.string().nullish(),
   note_attributes: listOf(NoteAttributeSchema),
   customer: CustomerSchema.nullish(),
@@ -149,6 +170,8 @@ export type OrderPayload = z.infer<typeof OrderPayloadSchema>;
 
 const FulfillmentLineItemSchema = z.object({
   product_id: IdSchema.nullish(),
+  // False for goods that do not ship (digital products, gift cards); absent is taken as true.
+  requires_shipping: z.boolean().nullish(),
   title: z.string().nullish(),
   admin_graphql_api_id: z.string().nullish(),
 });
@@ -173,6 +196,55 @@ export const FulfillmentPayloadSchema = z.object({
   line_items: listOf(FulfillmentLineItemSchema),
 });
 export type FulfillmentPayload = z.infer<typeof FulfillmentPayloadSchema>;
+
+const RefundTransactionSchema = z.object({
+  kind: z.string().nullish(),
+  status: z.string().nullish(),
+  amount: MoneySchema.nullish(),
+  currency: z.string().nullish(),
+});
+
+/** refunds/create: the refund, naming its order by numeric id. */
+export const RefundPayloadSchema = z.object({
+  admin_graphql_api_id: gidSchema("Refund"),
+  order_id: IdSchema,
+  id: IdSchema.nullish(),
+  created_at: z.string().nullish(),
+  transactions: listOf(RefundTransactionSchema),
+});
+export type RefundPayload = z.infer<typeof RefundPayloadSchema>;
+const ProductVariantSchema = z.object({
+  id: IdSchema.nullish(),
+  price: MoneySchema.nullish(),
+  position: z.number().nullish(),
+  inventory_quantity: z.number().nullish(),
+  inventory_policy: z.string().nullish(),
+  inventory_management: z.string().nullish(),
+});
+
+/** products/create and products/update (REST shape): what a product lookup answers with. */
+export const ProductPayloadSchema = z.object({
+  admin_graphql_api_id: gidSchema("Product"),
+  id: IdSchema.nullish(),
+  title: z.string(),
+  handle: z.string(),
+  body_html: z.string().nullish(),
+  vendor: z.string().nullish(),
+  product_type: z.string().nullish(),
+  status: z.string().nullish(),
+  // null: not published on the Online Store (its product page answers 404); absent: not told.
+  published_at: z.string().nullish(),
+  created_at: z.string().nullish(),
+  updated_at: z.string().nullish(),
+  variants: listOf(ProductVariantSchema),
+  image: z.object({ src: z.string().nullish() }).nullish(),
+  images: listOf(z.object({ src: z.string().nullish() })),
+});
+export type ProductPayload = z.infer<typeof ProductPayloadSchema>;
+
+/** products/delete: only the id. */
+export const ProductDeletePayloadSchema = z.object({ id: IdSchema });
+export type ProductDeletePayload = z.infer<typeof ProductDeletePayloadSchema>;
 
 const ComplianceCustomerSchema = z.object({
   id: IdSchema.nullish(),
@@ -244,9 +316,7 @@ function describeIssue(issue: z.ZodIssue): string {
   // A union of primitives reports only "Invalid input"; naming the accepted types is clearer.
   if (issue.code === z.ZodIssueCode.invalid_union) {
     const branches = issue.unionErrors.flatMap((e) => e.issues);
-    const sameSpot = branches.every(
-      (b) => b.code === z.ZodIssueCode.invalid_type && b.path.join(".") === issue.path.join("."),
-    );
+    const sameSpot = branches.every((b) => b.code === z.ZodIssueCode.invalid_type && b.path.join(".") === issue.path.join("."));
     if (branches.length > 0 && sameSpot) {
       const typed = branches as z.ZodInvalidTypeIssue[];
       const expected = [...new Set(typed.map((b) => b.expected))].join(" | ");

@@ -1,29 +1,41 @@
 import type { Sql } from "../db/database.server";
+import { eraseLookupCustomer, eraseLookupShop } from "../lookup/erasure.server";
+import { SKIP_REASONS } from "../pushes/reasons";
+import { createAdminAccessStore } from "../shopify/admin-api/access-store.server";
+import { normalizePhone } from "../pushes/recipient";
 import { toGid, type CustomersDataRequestPayload, type CustomersRedactPayload } from "../shopify/payloads";
+import { deleteDataRequestsOfCustomer, deleteDataRequestsOfShop, insertDataRequest } from "../stores/data-request-store.server";
+import { deleteFulfillmentStatesOfShop } from "../stores/fulfillment-store.server";
+import { deleteBindingsOfCustomer, deleteBindingsOfShop } from "../stores/messenger-binding-store.server";
+import { deleteOptinEventsOfShop } from "../stores/optin-event-store.server";
+import { deleteOrder, deleteOrdersOfShop, findCustomerOrderGids } from "../stores/order-store.server";
+import { deletePushesOfShop, erasePushCustomerData, findCustomerPushIds, type CustomerMatch } from "../stores/push-store.server";
+import { deleteSessionsOfShop } from "../stores/session-store.server";
+import { deleteShopSettings } from "../stores/shop-settings-store.server";
+import { deleteWebhookDeliveriesOfShop } from "../stores/webhook-delivery-store.server";
 
 // Shopify's compliance topics. None needs an Admin API session: they arrive after uninstall too.
 
-/** Every table that holds rows of a shop, and how to find them. */
-const SHOP_TABLES: { table: string; where: string }[] = [
-  { table: "push_attempt", where: "push_id IN (SELECT id FROM push WHERE shop = ?)" },
-  { table: "push", where: "shop = ?" },
-  { table: "fulfillment_state", where: "shop = ?" },
-  { table: "shopify_order", where: "shop = ?" },
-  { table: "webhook_delivery", where: "shop = ?" },
-  { table: "product_image", where: "shop = ?" },
-  { table: "data_request", where: "shop = ?" },
-  { table: "shop_settings", where: "shop = ?" },
-  { table: '"Session"', where: '"shop" = ?' },
-];
-
+/** shop/redact: every row of the shop, in every table (each store deletes its own). */
 export async function eraseShop(tx: Sql, shop: string): Promise<void> {
-  for (const { table, where } of SHOP_TABLES) await tx.run(`DELETE FROM ${table} WHERE ${where}`, [shop]);
+  await deletePushesOfShop(tx, shop);
+  await deleteFulfillmentStatesOfShop(tx, shop);
+  await deleteOrdersOfShop(tx, shop);
+  await deleteWebhookDeliveriesOfShop(tx, shop);
+  // The Admin API layer's tables: its cached product images and PSIDs, and the shop's refresh lease and reconnect mark.
+  const access = createAdminAccessStore(tx, null);
+  await access.deleteProductImages(shop);
+  await access.deleteCustomerPsids(shop);
+  await access.deleteAccess(shop);
+  await deleteDataRequestsOfShop(tx, shop);
+  await deleteBindingsOfShop(tx, shop);
+  await deleteOptinEventsOfShop(tx, shop);
+  await eraseLookupShop(tx, shop);
+  await deleteShopSettings(tx, shop);
+  await deleteSessionsOfShop(tx, shop);
 }
 
-interface CustomerRef {
-  customerGid: string | null;
-  email: string | null;
-  phone: string | null;
+interface CustomerRef extends CustomerMatch {
   orderGids: string[];
 }
 
@@ -31,33 +43,16 @@ function customerRefOf(payload: CustomersRedactPayload | CustomersDataRequestPay
   const customer = payload.customer ?? null;
   return {
     customerGid: toGid("Customer", customer?.id ?? null),
-    email: customer?.email?.trim() || null,
-    phone: customer?.phone?.trim() || null,
+    // As the app stores them: a recipient's email compared in lower case, a phone in its normalised form.
+    email: customer?.email?.trim().toLowerCase() || null,
+    phone: normalizePhone(customer?.phone),
     orderGids: (orderIds ?? []).map((id) => toGid("Order", id)).filter((g): g is string => g !== null),
   };
 }
 
 /** The orders of the shop that belong to the customer: named by Shopify, or matched by customer or contact. */
 async function customerOrderGids(tx: Sql, shop: string, ref: CustomerRef): Promise<string[]> {
-  const rows = await tx.all<{ order_gid: string }>(
-    `SELECT order_gid FROM shopify_order WHERE shop = ? AND (customer_gid = ? OR email = ? OR phone = ?)`,
-    [shop, ref.customerGid, ref.email, ref.phone],
-  );
-  return [...new Set([...ref.orderGids, ...rows.map((r) => r.order_gid)])];
-}
-
-async function customerPushIds(tx: Sql, shop: string, ref: CustomerRef, orderGids: string[]): Promise<number[]> {
-  const ids = new Set<number>();
-  const direct = await tx.all<{ id: number }>(
-    `SELECT id FROM push WHERE shop = ? AND (customer_gid = ? OR recipient_value = ? OR recipient_value = ?)`,
-    [shop, ref.customerGid, ref.email, ref.phone],
-  );
-  direct.forEach((r) => ids.add(r.id));
-  for (const orderGid of orderGids) {
-    const rows = await tx.all<{ id: number }>("SELECT id FROM push WHERE shop = ? AND order_gid = ?", [shop, orderGid]);
-    rows.forEach((r) => ids.add(r.id));
-  }
-  return [...ids];
+  return [...new Set([...ref.orderGids, ...(await findCustomerOrderGids(tx, shop, ref))])];
 }
 
 /**
@@ -67,23 +62,17 @@ async function customerPushIds(tx: Sql, shop: string, ref: CustomerRef, orderGid
 export async function eraseCustomer(tx: Sql, shop: string, payload: CustomersRedactPayload, now: number): Promise<{ pushes: number; orders: number }> {
   const ref = customerRefOf(payload, payload.orders_to_redact);
   const orderGids = await customerOrderGids(tx, shop, ref);
-  const pushIds = await customerPushIds(tx, shop, ref, orderGids);
-  for (const id of pushIds) {
-    await tx.run("UPDATE push_attempt SET answer = NULL WHERE push_id = ?", [id]);
-    await tx.run(
-      `UPDATE push SET recipient_value = NULL, customer_gid = NULL, params = NULL, body = NULL, recipient_id = NULL,
-         redacted_at = ?, updated_at = ?,
-         reason = CASE WHEN status IN ('queued', 'retrying') THEN 'customer data erased' ELSE reason END,
-         status = CASE WHEN status IN ('queued', 'retrying') THEN 'cancelled' ELSE status END
-       WHERE id = ?`,
-      [now, now, id],
-    );
-  }
+  const pushIds = await findCustomerPushIds(tx, shop, ref, orderGids);
+  await eraseLookupCustomer(tx, shop, { email: ref.email, phone: ref.phone, orderGids });
+  // The Messenger PSIDs the buyer bound to their orders (the opt-in, decision 020).
+  await deleteBindingsOfCustomer(tx, shop, ref.customerGid, orderGids);
+  for (const id of pushIds) await erasePushCustomerData(tx, id, SKIP_REASONS.customerDataErased, now);
   let orders = 0;
-  for (const orderGid of orderGids) {
-    orders += (await tx.run("DELETE FROM shopify_order WHERE shop = ? AND order_gid = ?", [shop, orderGid])).changes;
+  for (const orderGid of orderGids) orders += await deleteOrder(tx, shop, orderGid);
+  if (ref.customerGid) {
+    await deleteDataRequestsOfCustomer(tx, shop, ref.customerGid);
+    await createAdminAccessStore(tx, null).deleteCustomerPsids(shop, ref.customerGid);
   }
-  if (ref.customerGid) await tx.run("DELETE FROM data_request WHERE shop = ? AND customer_gid = ?", [shop, ref.customerGid]);
   return { pushes: pushIds.length, orders };
 }
 
@@ -96,7 +85,7 @@ export async function summarizeCustomerData(
 ): Promise<{ pushes: number; orders: number }> {
   const ref = customerRefOf(payload, payload.orders_requested);
   const orderGids = await customerOrderGids(tx, shop, ref);
-  const pushIds = await customerPushIds(tx, shop, ref, orderGids);
+  const pushIds = await findCustomerPushIds(tx, shop, ref, orderGids);
   const summary = {
     orders: orderGids.length,
     pushes: pushIds.length,
@@ -104,9 +93,12 @@ export async function summarizeCustomerData(
     orderGids,
     fields: ["order name", "email", "phone", "Messenger PSID", "recipient name", "shipping address", "line items", "JoinChat answers"],
   };
-  await tx.run(
-    "INSERT INTO data_request (shop, customer_gid, data_request_id, summary, received_at) VALUES (?, ?, ?, ?, ?)",
-    [shop, ref.customerGid, payload.data_request?.id != null ? String(payload.data_request.id) : null, JSON.stringify(summary), now],
-  );
+  await insertDataRequest(tx, {
+    shop,
+    customerGid: ref.customerGid,
+    dataRequestId: payload.data_request?.id != null ? String(payload.data_request.id) : null,
+    summary,
+    receivedAt: now,
+  });
   return { pushes: pushIds.length, orders: orderGids.length };
 }

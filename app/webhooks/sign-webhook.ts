@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { signBody } from "../hmac";
 import { SHOPIFY_API_VERSION } from "../shopify/api-version";
 
 /** The headers of a webhook delivery signed as Shopify signs it (the CLI, the demo, tests, the benchmark). */
@@ -13,7 +13,7 @@ export function signShopifyWebhook(args: {
 }): Record<string, string> {
   return {
     "content-type": "application/json",
-    "x-shopify-hmac-sha256": createHmac("sha256", args.secret).update(args.body).digest("base64"),
+    "x-shopify-hmac-sha256": signBody(args.body, args.secret),
     "x-shopify-topic": args.topic,
     "x-shopify-shop-domain": args.shop,
     "x-shopify-api-version": args.apiVersion ?? SHOPIFY_API_VERSION,

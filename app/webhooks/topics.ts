@@ -1,11 +1,14 @@
 // The webhook topics the app subscribes to (shopify.app.toml), each on its own route /webhooks/<topic>.
 
 export const ORDER_TOPICS = ["orders/create", "orders/paid"] as const;
+/** The end of an order's life: a cancellation stops what is queued; either may tell the buyer (a notice). */
+export const ORDER_END_TOPICS = ["orders/cancelled", "refunds/create"] as const;
 export const FULFILLMENT_TOPICS = ["fulfillments/create", "fulfillments/update"] as const;
+export const PRODUCT_TOPICS = ["products/create", "products/update", "products/delete"] as const;
 export const APP_TOPICS = ["app/uninstalled", "app/scopes_update"] as const;
 export const COMPLIANCE_TOPICS = ["customers/data_request", "customers/redact", "shop/redact"] as const;
 
-export const WEBHOOK_TOPICS = [...ORDER_TOPICS, ...FULFILLMENT_TOPICS, ...APP_TOPICS, ...COMPLIANCE_TOPICS] as const;
+export const WEBHOOK_TOPICS = [...ORDER_TOPICS, ...ORDER_END_TOPICS, ...FULFILLMENT_TOPICS, ...PRODUCT_TOPICS, ...APP_TOPICS, ...COMPLIANCE_TOPICS] as const;
 export type WebhookTopic = (typeof WEBHOOK_TOPICS)[number];
 export type OrderTopic = (typeof ORDER_TOPICS)[number];
 export type FulfillmentTopic = (typeof FULFILLMENT_TOPICS)[number];

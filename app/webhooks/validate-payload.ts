@@ -7,11 +7,17 @@ import {
   describeZodError,
   FulfillmentPayloadSchema,
   OrderPayloadSchema,
+  RefundPayloadSchema,
+  ProductDeletePayloadSchema,
+  ProductPayloadSchema,
   ShopRedactPayloadSchema,
   type CustomersDataRequestPayload,
   type CustomersRedactPayload,
   type FulfillmentPayload,
   type OrderPayload,
+  type RefundPayload,
+  type ProductDeletePayload,
+  type ProductPayload,
 } from "../shopify/payloads";
 import { parseJsonLossless, parseJsonWithExactIds } from "../shopify/lossless-json";
 import type { WebhookTopic } from "./topics";
@@ -20,7 +26,11 @@ import type { WebhookTopic } from "./topics";
 
 export type ValidatedPayload =
   | { kind: "order"; value: OrderPayload }
+  | { kind: "cancellation"; value: OrderPayload }
+  | { kind: "refund"; value: RefundPayload }
   | { kind: "fulfillment"; value: FulfillmentPayload }
+  | { kind: "product"; value: ProductPayload }
+  | { kind: "products/delete"; value: ProductDeletePayload }
   | { kind: "app/uninstalled"; value: unknown }
   | { kind: "app/scopes_update"; value: { current: string[] } }
   | { kind: "customers/redact"; value: CustomersRedactPayload }
@@ -37,9 +47,12 @@ function check<S extends z.ZodTypeAny>(schema: S, data: unknown): { ok: true; va
 export function validatePayload(topic: WebhookTopic, rawBody: string): PayloadResult {
   let data: unknown;
   try {
-    // Orders and fulfillments are the hot path and carry long ids only under id keys; compliance payloads
+    // Orders, refunds and fulfillments are the hot path and carry long ids only under id keys; compliance payloads
     // have arrays of ids, read by the general parser.
-    data = topic.startsWith("orders/") || topic.startsWith("fulfillments/") ? parseJsonWithExactIds(rawBody) : parseJsonLossless(rawBody);
+    data =
+      topic.startsWith("orders/") || topic.startsWith("fulfillments/") || topic === "refunds/create" || topic.startsWith("products/")
+        ? parseJsonWithExactIds(rawBody)
+        : parseJsonLossless(rawBody);
   } catch (error) {
     return { ok: false, error: `malformed JSON: ${(error as Error).message}` };
   }
@@ -51,10 +64,27 @@ export function validatePayload(topic: WebhookTopic, rawBody: string): PayloadRe
       const r = check(OrderPayloadSchema, data);
       return r.ok ? { ok: true, payload: { kind: "order", value: r.value } } : r;
     }
+    case "orders/cancelled": {
+      const r = check(OrderPayloadSchema, data);
+      return r.ok ? { ok: true, payload: { kind: "cancellation", value: r.value } } : r;
+    }
+    case "refunds/create": {
+      const r = check(RefundPayloadSchema, data);
+      return r.ok ? { ok: true, payload: { kind: "refund", value: r.value } } : r;
+    }
     case "fulfillments/create":
     case "fulfillments/update": {
       const r = check(FulfillmentPayloadSchema, data);
       return r.ok ? { ok: true, payload: { kind: "fulfillment", value: r.value } } : r;
+    }
+    case "products/create":
+    case "products/update": {
+      const r = check(ProductPayloadSchema, data);
+      return r.ok ? { ok: true, payload: { kind: "product", value: r.value } } : r;
+    }
+    case "products/delete": {
+      const r = check(ProductDeletePayloadSchema, data);
+      return r.ok ? { ok: true, payload: { kind: topic, value: r.value } } : r;
     }
     case "app/uninstalled": {
       const r = check(AppUninstalledPayloadSchema, data);

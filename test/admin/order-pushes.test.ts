@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
 import { buildOrderJson } from "../fixtures/orders";
-import { OTHER_SHOP, startAdminRoutes, type AdminRoutes, type CallOptions } from "../helpers/admin-routes";
+import { NOT_A_JSON_OBJECT, OTHER_SHOP, startAdminRoutes, type AdminRoutes, type CallOptions } from "../helpers/admin-routes";
 
 const PAGE_ID = "407898491811542";
 const PSID = "6024912345678901";
@@ -67,7 +67,9 @@ describe("GET /api/orders/:orderId/pushes", () => {
       ["package/update", "in_transit", "delivered"],
       ["Order/Receipt", null, "delivered"],
     ]);
-    const ids = (await h.db.all<{ id: number }>("SELECT id FROM push WHERE shop = ? AND order_gid = ? ORDER BY id DESC", [h.shop, orderGid(1)])).map((r) => r.id);
+    const ids = (await h.db.all<{ id: number }>("SELECT id FROM push WHERE shop = ? AND order_gid = ? ORDER BY id DESC", [h.shop, orderGid(1)])).map(
+      (r) => r.id,
+    );
     expect(answer.pushes.map((p: { id: number }) => p.id)).toEqual(ids);
     const receipt = answer.pushes[1];
     expect(receipt.recipient).toMatch(/^\*+8901$/);
@@ -91,14 +93,17 @@ describe("GET /api/orders/:orderId/pushes", () => {
   it("shows JoinChat's message for a failure and the reason for a skip", async () => {
     h.sandbox.setKnownRecipients(["someone-else"]);
     await h.webhook("orders/create", order(4));
-    await h.webhook("orders/create", order(5, { note_attributes: [], email: null, phone: null, customer: null, contact_email: null, billing_address: null, shipping_address: null }));
+    await h.webhook(
+      "orders/create",
+      order(5, { note_attributes: [], email: null, phone: null, customer: null, contact_email: null, billing_address: null, shipping_address: null }),
+    );
     await h.deliverDue();
 
     const failed = (await list("7004")).data.pushes[0];
     expect(failed).toMatchObject({ status: "failed", topic: "Order/Receipt" });
     expect(failed.joinchatMessage).toContain("Recipient not found");
     const skipped = (await list("7005")).data.pushes[0];
-    expect(skipped).toMatchObject({ status: "skipped", reasonCode: "noRecipient", reason: "no recipient", joinchatMessage: null });
+    expect(skipped).toMatchObject({ status: "skipped", reasonCode: "no_recipient", reason: "no_recipient", reasonDetail: null, joinchatMessage: null });
     // Nothing failed or delivered: nothing to resend.
     expect((await list("7004")).data.resend).toEqual({ receipt: null, shippingUpdate: null });
   });
@@ -160,7 +165,12 @@ describe("POST /api/orders/:orderId/pushes", () => {
     const res = await act("7010", { intent: "resend-receipt", confirm: true, requestId: "req-0001-abcdef" });
     expect(res.status).toBe(200);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
-    expect(res.data).toMatchObject({ ok: true, intent: "resend-receipt", created: true, push: { status: "queued", topic: "Order/Receipt", resendOf: receiptId } });
+    expect(res.data).toMatchObject({
+      ok: true,
+      intent: "resend-receipt",
+      created: true,
+      push: { status: "queued", topic: "Order/Receipt", resendOf: receiptId },
+    });
     expect(await pushCount()).toBe(count + 1);
 
     // The same request again (the merchant's network repeated it): the same push, nothing more.
@@ -176,7 +186,10 @@ describe("POST /api/orders/:orderId/pushes", () => {
     // The resend is now the newest delivered receipt: the next resend sends it again.
     expect(after.resend.receipt.pushId).toBe(res.data.push.id);
     // Even then, the first request's id still finds its own push.
-    expect((await act("7010", { intent: "resend-receipt", confirm: true, requestId: "req-0001-abcdef" })).data).toMatchObject({ created: false, push: { id: res.data.push.id } });
+    expect((await act("7010", { intent: "resend-receipt", confirm: true, requestId: "req-0001-abcdef" })).data).toMatchObject({
+      created: false,
+      push: { id: res.data.push.id },
+    });
     expect(await pushCount()).toBe(count + 1);
   });
 
@@ -190,7 +203,11 @@ describe("POST /api/orders/:orderId/pushes", () => {
     expect(before.resend.shippingUpdate.trackingStatus).toBe("out_for_delivery");
 
     const res = await act("7011", { intent: "resend-shipping-update", confirm: true });
-    expect(res.data).toMatchObject({ ok: true, created: true, push: { topic: "package/update", trackingStatus: "out_for_delivery", resendOf: before.resend.shippingUpdate.pushId } });
+    expect(res.data).toMatchObject({
+      ok: true,
+      created: true,
+      push: { topic: "package/update", trackingStatus: "out_for_delivery", resendOf: before.resend.shippingUpdate.pushId },
+    });
     await h.deliverDue();
     expect(h.sandbox.received.at(-1)).toMatchObject({ topic: "package/update" });
   });
@@ -208,14 +225,40 @@ describe("POST /api/orders/:orderId/pushes", () => {
       [{ intent: "retry", pushId: "1" }, 400, "bad_request"],
       [[1, 2], 400, "bad_request"],
       [null, 400, "bad_request", "{not json"],
+      ...NOT_A_JSON_OBJECT.map(([, raw]): [unknown, number, string, string] => [null, 400, "bad_request", raw]),
+      [{ intent: 7, confirm: true }, 400, "unknown_intent"],
+      [{ intent: "constructor", confirm: true }, 400, "unknown_intent"],
+      [{ intent: "resend-receipt", confirm: 1 }, 400, "confirm"],
+      [{ intent: "resend-receipt", confirm: "yes", requestId: "%_%" }, 400, "confirm"],
+      [{ intent: "resend-receipt", confirm: true, requestId: 12345678 }, 400, "bad_request"],
+      [{ intent: "resend-receipt", confirm: true, requestId: "short" }, 400, "bad_request"],
+      [{ intent: "retry", pushId: 0 }, 400, "bad_request"],
+      [{ intent: "retry", pushId: -3 }, 400, "bad_request"],
+      [{ intent: "retry", pushId: 1.5 }, 400, "bad_request"],
+      [{ intent: "retry", pushId: 2 ** 53 }, 400, "bad_request"],
+      [{ intent: "retry", pushId: null }, 400, "bad_request"],
     ];
     for (const [body, status, error, raw] of refusals) {
-      const res = await act("7012", body, raw ? { rawBody: raw } : {});
-      expect(res.status, JSON.stringify(body)).toBe(status);
-      expect(res.data, JSON.stringify(body)).toMatchObject({ ok: false, error });
+      const what = raw === undefined ? JSON.stringify(body) : raw;
+      const res = await act("7012", body, raw === undefined ? {} : { rawBody: raw });
+      expect(res.status, what).toBe(status);
+      expect(res.data, what).toMatchObject({ ok: false, error, message: expect.any(String) });
       expect(res.headers.get("access-control-allow-origin")).toBe("*");
     }
-    expect((await act("bad-id", { intent: "resend-receipt", confirm: true }, { params: { orderId: "bad-id" } })).data).toMatchObject({ error: "invalid_order_id" });
+    // What a wrong field is: named, beside the code the block acts on.
+    expect((await act("7012", { intent: "retry", pushId: "1" })).data).toMatchObject({
+      error: "bad_request",
+      message: "pushId must be a push's id",
+      fieldErrors: { pushId: "must be a push's id" },
+    });
+    expect((await act("7012", { intent: "resend-everything" })).data.message).toBe("intent must be one of resend-receipt, resend-shipping-update, retry");
+    const put = await act("7012", { intent: "resend-receipt", confirm: true }, { method: "PUT" });
+    expect(put.status).toBe(405);
+    expect(put.data).toMatchObject({ ok: false, error: "bad_request" });
+    expect(put.headers.get("access-control-allow-origin")).toBe("*");
+    expect((await act("bad-id", { intent: "resend-receipt", confirm: true }, { params: { orderId: "bad-id" } })).data).toMatchObject({
+      error: "invalid_order_id",
+    });
     expect(await snapshot()).toEqual(before);
   });
 

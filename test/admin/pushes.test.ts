@@ -3,7 +3,7 @@
 // explicitly), retry every failed push matching the filter.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildOrderJson } from "../fixtures/orders";
-import { OTHER_SHOP, startAdminRoutes, type AdminRoutes } from "../helpers/admin-routes";
+import { NOT_A_JSON_OBJECT, OTHER_SHOP, startAdminRoutes, type AdminRoutes } from "../helpers/admin-routes";
 import { dumpAll } from "../integration/support";
 
 const PAGE_ID = "407898491811542";
@@ -72,7 +72,8 @@ describe("delivery log", () => {
     await h.webhook("orders/create", order(3, { note_attributes: [], email: "unknown@example.com", customer: null, contact_email: null }));
     await h.deliverDue();
 
-    const statuses = (res: Awaited<ReturnType<typeof log>>) => res.data.page.pushes.map((p: { orderName: string; status: string }) => `${p.orderName} ${p.status}`);
+    const statuses = (res: Awaited<ReturnType<typeof log>>) =>
+      res.data.page.pushes.map((p: { orderName: string; status: string }) => `${p.orderName} ${p.status}`);
     expect(statuses(await log({ status: "failed" }))).toEqual(["#5003 failed"]);
     expect(statuses(await log({ status: "delivered,failed" }))).toEqual(["#5003 failed", "#5002 delivered", "#5001 delivered"]);
     expect(statuses(await log({ topic: "Order/Unpaid" }))).toEqual(["#5002 delivered"]);
@@ -128,6 +129,45 @@ describe("delivery log", () => {
   });
 });
 
+describe("retry all failed: refused bodies", () => {
+  beforeEach(reset);
+
+  const retryAll = (body: unknown, rawBody?: string) => h.act(h.routes.pushes, "/app/pushes", body, rawBody === undefined ? {} : { rawBody });
+
+  async function withFailedPushes() {
+    h.sandbox.setKnownRecipients([]);
+    await h.webhook("orders/create", order(1));
+    await h.webhook("orders/create", order(2, { financial_status: "pending" }));
+    await h.deliverDue();
+    h.sandbox.setKnownRecipients(null);
+    return dumpAll(h.db);
+  }
+
+  it.each([
+    ...NOT_A_JSON_OBJECT.map(([name, raw]): [string, unknown, string | undefined, string] => [name, null, raw, "bad_request"]),
+    ["no intent", { confirm: true }, undefined, "unknown_intent"],
+    ["an unknown intent", { intent: "deleteAll", confirm: true }, undefined, "unknown_intent"],
+    ["no confirm", { intent: "retryAll" }, undefined, "confirm"],
+    ["confirm as text", { intent: "retryAll", confirm: "true" }, undefined, "confirm"],
+    ["confirm false", { intent: "retryAll", confirm: false }, undefined, "confirm"],
+  ])("refuses %s with 400 and its code; nothing retried", async (_name, body, rawBody, error) => {
+    const before = await withFailedPushes();
+    const res = await retryAll(body, rawBody);
+    expect(res.status).toBe(400);
+    expect(res.data).toMatchObject({ ok: false, error });
+    expect(await dumpAll(h.db)).toEqual(before);
+  });
+
+  it("drops filter values it does not know, as the log's URL does: a confirmed retry goes ahead with what is left", async () => {
+    await withFailedPushes();
+    const res = await retryAll({ intent: "retryAll", confirm: true, status: "failed", topic: 7, q: ["#5001"] });
+    expect(res.status, res.text).toBe(200);
+    expect(res.data).toMatchObject({ ok: true, retried: 2 });
+    const statuses = await h.db.all<{ status: string }>("SELECT status FROM push WHERE shop = ? ORDER BY id", [h.shop]);
+    expect(statuses.map((r) => r.status)).toEqual(["queued", "queued"]);
+  });
+});
+
 describe("a push's page", () => {
   beforeEach(reset);
 
@@ -142,13 +182,28 @@ describe("a push's page", () => {
     const res = await detail(id);
     expect(res.status).toBe(200);
     const row = await pushRow(id);
-    expect(res.data.body).toBe(row!.body);
+    // The buyer's contact is masked in the JSON shown; the rest is the exact text sent.
+    const recipient = JSON.parse(row!.body as string).recipient as Record<string, string>;
+    const [kind, contact] = Object.entries(recipient)[0];
+    expect(res.data.revealed).toBe(false);
+    expect(res.data.body).not.toContain(contact);
+    expect(JSON.parse(res.data.body).recipient[kind]).toMatch(/\*\*\*/);
+    expect({ ...JSON.parse(res.data.body), recipient: null }).toEqual({ ...JSON.parse(row!.body as string), recipient: null });
+    // Staff reveal it on purpose: then the exact JSON sent.
+    const revealed = await h.load(h.routes.pushDetail, `/app/pushes/${id}?reveal=contact`, { params: { id: String(id) } });
+    expect(revealed.data).toMatchObject({ revealed: true, body: row!.body });
     expect(res.data.push).toMatchObject({ id, status: "delivered", attempts: 2, topic: "Order/Receipt", orderName: "#5001" });
     expect(res.data.attempts).toMatchObject([
       { number: 1, outcome: "retry", httpStatus: 503 },
       { number: 2, outcome: "delivered", httpStatus: 200 },
     ]);
-    expect(res.data.attempts[1].answer).toBe(JSON.stringify(h.sandbox.received[0].answer));
+    // JoinChat's answer names the buyer's PSID (recipient_id): masked like the recipient, exact once revealed.
+    const exact = JSON.stringify(h.sandbox.received[0].answer);
+    const psid = (h.sandbox.received[0].answer as { recipient_id: string }).recipient_id;
+    expect(revealed.data.attempts[1].answer).toBe(exact);
+    expect(res.data.attempts[1].answer).toBe(exact.replace(psid, `****${psid.slice(-4)}`));
+    expect(res.data.push.recipientId).toBe(`****${psid.slice(-4)}`);
+    expect(revealed.data.push.recipientId).toBe(psid);
     expect(res.data.attempts[0]).toEqual(expect.objectContaining({ startedAt: expect.any(Number), durationMs: expect.any(Number) }));
     expect(res.data).toMatchObject({ canRetry: false, canResend: true, redacted: false });
   });
@@ -158,7 +213,7 @@ describe("a push's page", () => {
     await h.webhook("orders/create", order(1));
     const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
     const res = await detail(id);
-    expect(res.data.push).toMatchObject({ status: "skipped", reason: "pushes paused" });
+    expect(res.data.push).toMatchObject({ status: "skipped", reason: "pushes_paused" });
     expect(res.data.body).toBeNull();
     expect(res.data).toMatchObject({ canRetry: false, canResend: false });
   });
@@ -192,7 +247,7 @@ describe("a push's page", () => {
 
     const again = await act(id, { intent: "retry" });
     expect(again.status).toBe(409);
-    expect(again.data.code).toBe("not_failed");
+    expect(again.data.error).toBe("not_failed");
   });
 
   it("resends a delivered push as a new push only when confirmed; never a failed one", async () => {
@@ -203,7 +258,7 @@ describe("a push's page", () => {
     const before = await dumpAll(h.db);
     const unconfirmed = await act(id, { intent: "resend" });
     expect(unconfirmed.status).toBe(400);
-    expect(unconfirmed.data.code).toBe("confirm");
+    expect(unconfirmed.data.error).toBe("confirm");
     expect(await dumpAll(h.db)).toEqual(before);
 
     const res = await act(id, { intent: "resend", confirm: true });
@@ -222,7 +277,7 @@ describe("a push's page", () => {
     const failed = await h.db.get<{ id: number }>("SELECT id FROM push WHERE status = 'failed'");
     const refused = await act(failed!.id, { intent: "resend", confirm: true });
     expect(refused.status).toBe(409);
-    expect(refused.data.code).toBe("not_delivered");
+    expect(refused.data.error).toBe("not_delivered");
   });
 
   it("refuses an unknown intent and a request without a valid session; nothing changes", async () => {
@@ -234,6 +289,43 @@ describe("a push's page", () => {
     expect((await act(id, { intent: "delete" })).status).toBe(400);
     expect((await h.act(h.routes.pushDetail, `/app/pushes/${id}`, { intent: "retry" }, { params: { id: String(id) }, auth: "forged" })).status).toBe(401);
     expect((await h.load(h.routes.pushDetail, `/app/pushes/${id}`, { params: { id: String(id) }, auth: "forged" })).status).toBe(401);
+    expect(await dumpAll(h.db)).toEqual(before);
+  });
+
+  it.each([
+    ...NOT_A_JSON_OBJECT.map(([name, raw]): [string, unknown, string | undefined, string] => [name, null, raw, "bad_request"]),
+    ["no intent", { confirm: true }, undefined, "unknown_intent"],
+    ["an unknown intent", { intent: "delete" }, undefined, "unknown_intent"],
+    ["an intent that is not text", { intent: 1 }, undefined, "unknown_intent"],
+    ["a resend without confirm", { intent: "resend" }, undefined, "confirm"],
+    ["a resend with confirm as text", { intent: "resend", confirm: "yes" }, undefined, "confirm"],
+  ])("refuses %s with 400 and its code; nothing changes", async (_name, body, rawBody, error) => {
+    await h.webhook("orders/create", order(1));
+    await h.deliverDue();
+    const [{ id }] = await h.db.all<{ id: number }>("SELECT id FROM push");
+    const before = await dumpAll(h.db);
+    const res = await h.act(h.routes.pushDetail, `/app/pushes/${id}`, body, { params: { id: String(id) }, ...(rawBody === undefined ? {} : { rawBody }) });
+    expect(res.status).toBe(400);
+    expect(res.data).toMatchObject({ ok: false, error });
+    expect(await dumpAll(h.db)).toEqual(before);
+  });
+
+  it("refuses to retry or resend a push whose buyer's data was erased (409 redacted); nothing changes", async () => {
+    await h.webhook("orders/create", order(1));
+    await h.deliverDue();
+    h.sandbox.setKnownRecipients([]);
+    await h.webhook("orders/create", order(2));
+    await h.deliverDue();
+    await h.db.run("UPDATE push SET redacted_at = 1, params = NULL");
+    const [delivered, failed] = await h.db.all<{ id: number; status: string }>("SELECT id, status FROM push ORDER BY id");
+    expect([delivered.status, failed.status]).toEqual(["delivered", "failed"]);
+    const before = await dumpAll(h.db);
+    const resend = await act(delivered.id, { intent: "resend", confirm: true });
+    expect(resend.status).toBe(409);
+    expect(resend.data).toMatchObject({ ok: false, error: "redacted" });
+    const retry = await act(failed.id, { intent: "retry" });
+    expect(retry.status).toBe(409);
+    expect(retry.data).toMatchObject({ ok: false, error: "redacted" });
     expect(await dumpAll(h.db)).toEqual(before);
   });
 });

@@ -4,7 +4,7 @@
 // and as many of another shop). How fast that is, is for the benchmark (npm run bench) to show, not a test.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PUSH_STATUSES } from "../../app/delivery/push-status";
+import { PUSH_STATUSES } from "../../app/pushes/push-status";
 import { OTHER_SHOP, startAdminRoutes, type AdminRoutes } from "../helpers/admin-routes";
 
 const PER_SHOP = 20_000;
@@ -26,7 +26,18 @@ beforeAll(async () => {
         await tx.run(
           `INSERT INTO push (shop, topic, business_key, idempotency_key, status, order_name, recipient_kind, recipient_value, attempts, last_error, due_at, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, 'email', 'buyer@example.com', 1, ?, ?, ?, ?)`,
-          [shop, TOPICS[i % 3], `k:${i}`, randomUUID(), status, `#${10_000 + i}`, status === "failed" ? "10010 Recipient not found" : null, created, created, created],
+          [
+            shop,
+            TOPICS[i % 3],
+            `k:${i}`,
+            randomUUID(),
+            status,
+            `#${10_000 + i}`,
+            status === "failed" ? "10010 Recipient not found" : null,
+            created,
+            created,
+            created,
+          ],
         );
       }
     }

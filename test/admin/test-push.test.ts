@@ -3,7 +3,7 @@
 // JoinChat's answer comes back verbatim and the push is kept, flagged as a test, in the log.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildOrderJson } from "../fixtures/orders";
-import { startAdminRoutes, type AdminRoutes } from "../helpers/admin-routes";
+import { NOT_A_JSON_OBJECT, startAdminRoutes, type AdminRoutes } from "../helpers/admin-routes";
 import { dumpAll } from "../integration/support";
 
 const SECRET = "shop-joinchat-secret-77";
@@ -45,7 +45,7 @@ describe("test push", () => {
 
     const [push] = await pushes();
     expect(push).toMatchObject({ id: result.pushId, status: "delivered", test: 1, attempts: 1, recipient_kind: "id", recipient_value: MY_PSID });
-    expect(String(push.business_key)).toMatch(/^test-push:/);
+    expect(push.kind).toBe("test");
     const attempts = await h.db.all<Record<string, unknown>>("SELECT * FROM push_attempt WHERE push_id = ?", [push.id]);
     expect(attempts).toMatchObject([{ number: 1, outcome: "delivered", http_status: 200, answer: result.answer }]);
     expect(res.text).not.toContain(SECRET);
@@ -79,7 +79,7 @@ describe("test push", () => {
     expect(received!.params.address).toBeUndefined();
     expect(received!.params.order_url).toBeUndefined();
     expect(received!.params.payment_method).toBe("Awaiting payment");
-    const testPush = (await pushes()).find((p) => String(p.business_key).startsWith("test-push:"))!;
+    const testPush = (await pushes()).find((p) => p.kind === "test")!;
     expect(testPush).toMatchObject({ order_gid: null, customer_gid: null, order_name: "#4242", test: 1 });
   });
 
@@ -108,12 +108,15 @@ describe("test push", () => {
     ["an empty recipient", { recipientKind: "id", recipientValue: "", topic: "Order/Receipt" }, "recipientValue"],
     ["an unknown kind of recipient", { recipientKind: "fax", recipientValue: "123", topic: "Order/Receipt" }, "recipientKind"],
     ["an unknown topic", { recipientKind: "id", recipientValue: MY_PSID, topic: "Order/Refund" }, "topic"],
-    ["an unknown field", { recipientKind: "id", recipientValue: MY_PSID, topic: "Order/Receipt", pageId: "1" }, "input"],
+    ["an unknown field", { recipientKind: "id", recipientValue: MY_PSID, topic: "Order/Receipt", pageId: "1" }, "pageId"],
+    ["a recipient that is a number", { recipientKind: "id", recipientValue: Number(MY_PSID), topic: "Order/Receipt" }, "recipientValue"],
+    ["a kind that is a list", { recipientKind: ["id"], recipientValue: MY_PSID, topic: "Order/Receipt" }, "recipientKind"],
+    ["no topic", { recipientKind: "id", recipientValue: MY_PSID }, "topic"],
   ])("refuses %s inline; nothing stored, nothing sent", async (_name, body, field) => {
     const before = await dumpAll(h.db);
     const res = await send(body);
     expect(res.status).toBe(400);
-    expect(res.data).toMatchObject({ ok: false, code: "invalid" });
+    expect(res.data).toMatchObject({ ok: false, error: "invalid" });
     expect(Object.keys(res.data.fieldErrors)).toContain(field);
     expect(await dumpAll(h.db)).toEqual(before);
     expect(h.sandbox.received).toEqual([]);
@@ -124,10 +127,11 @@ describe("test push", () => {
     const before = await dumpAll(h.db);
     const paused = await send({ recipientKind: "id", recipientValue: MY_PSID, topic: "Order/Receipt" });
     expect(paused.status).toBe(400);
-    expect(paused.data.code).toBe("paused");
+    expect(paused.data.error).toBe("paused");
     await h.configure({ paused: false, pageId: null });
     const unlinked = await send({ recipientKind: "id", recipientValue: MY_PSID, topic: "Order/Receipt" });
-    expect(unlinked.data.code).toBe("not_linked");
+    expect(unlinked.status).toBe(400);
+    expect(unlinked.data.error).toBe("not_linked");
     expect(await pushes()).toEqual([]);
     expect(h.sandbox.received).toEqual([]);
     expect((await dumpAll(h.db)).push).toEqual(before.push);
@@ -138,6 +142,15 @@ describe("test push", () => {
     const res = await h.act(h.routes.testPush, "/app/test-push", { recipientKind: "id", recipientValue: MY_PSID, topic: "Order/Receipt" }, { auth: "forged" });
     expect(res.status).toBe(401);
     expect(await pushes()).toEqual([]);
+    expect(h.sandbox.received).toEqual([]);
+  });
+
+  it.each(NOT_A_JSON_OBJECT)("refuses %s with 400 bad_request; nothing stored, nothing sent", async (_name, rawBody) => {
+    const before = await dumpAll(h.db);
+    const res = await h.act(h.routes.testPush, "/app/test-push", null, { rawBody });
+    expect(res.status).toBe(400);
+    expect(res.data).toMatchObject({ ok: false, error: "bad_request" });
+    expect(await dumpAll(h.db)).toEqual(before);
     expect(h.sandbox.received).toEqual([]);
   });
 });

@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { signSessionToken } from "../../app/shopify/sign-session-token";
+import { signSessionToken } from "../helpers/sign-session-token";
 import { freePort, freshDatabaseFile, httpRequest, waitFor } from "../helpers/app-process";
+import { unreachableShopifyEnv } from "../helpers/shopify-standin";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -57,6 +58,7 @@ export async function startAdminServer(options: { shop: string; joinchatUrl: str
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     JOINCHAT_API_URL: options.joinchatUrl,
     JOINCHAT_API_SECRET: BROWSER_APP_JOINCHAT_SECRET,
+    JOINCHAT_SINGLE_SHOP: options.shop,
     JOINCHAT_TIMEOUT_MS: "5000",
     DATABASE_URL: `file:${dbFile}`,
     HOST: "127.0.0.1",
@@ -64,7 +66,8 @@ export async function startAdminServer(options: { shop: string; joinchatUrl: str
     LOG_LEVEL: "warn",
     DELIVERY_RETRY_BASE_MS: "200",
     DELIVERY_RETRY_CAP_MS: "1000",
-    SHOPIFY_ADMIN_API_ORIGIN: "http://127.0.0.1:9",
+    // No Shopify: any call to it is refused at once (docs/decisions/012-shopify-admin-api-access.md).
+    ...unreachableShopifyEnv(),
     SHOPIFY_ADMIN_API_TIMEOUT_MS: "300",
   };
   let logs = "";

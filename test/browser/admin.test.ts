@@ -11,6 +11,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { maskBodyContacts } from "../../app/pushes/recipient";
 import { createSecretBox } from "../../app/settings/secret-box.server";
 import { signShopifyWebhook } from "../../app/webhooks/sign-webhook";
 import { buildOrderJson } from "../fixtures/orders";
@@ -133,7 +134,10 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
     await context.addInitScript(VITALS_OBSERVER);
     // Nothing leaves the machine: Shopify's CDN (the Inter font stylesheet) answers an empty stylesheet, App Bridge
     // its stand-in (registered last: Playwright asks the newest route first), and any other outside host is refused.
-    await context.route((url) => !url.href.startsWith(server.url), (route) => route.abort("blockedbyclient"));
+    await context.route(
+      (url) => !url.href.startsWith(server.url),
+      (route) => route.abort("blockedbyclient"),
+    );
     await context.route("https://cdn.shopify.com/**", (route) => route.fulfill({ status: 200, contentType: "text/css", body: "" }));
     await context.route(APP_BRIDGE_URL, (route) => route.fulfill({ status: 200, contentType: "text/javascript", body: APP_BRIDGE_STAND_IN }));
     page = await context.newPage();
@@ -171,7 +175,7 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
     await page.getByRole("heading", { name: "Connection to JoinChat" }).waitFor();
     const saved = row<{ page_id: string; secret_ciphertext: string }>("SELECT page_id, secret_ciphertext FROM shop_settings WHERE shop = ?", SHOP);
     expect(saved?.page_id).toBe(PAGE_ID);
-    expect(createSecretBox(server.encryptionKey).decrypt(saved!.secret_ciphertext)).toBe(SECRET);
+    expect(createSecretBox(server.encryptionKey).decrypt(saved!.secret_ciphertext, SHOP)).toBe(SECRET);
     // Write-only: the page shows that a secret is set, never the secret.
     await expect.poll(() => page.getByText(/A secret is set \(saved \d{4}-\d\d-\d\d \d\d:\d\d UTC\)/).isVisible()).toBe(true);
     expect(await page.content()).not.toContain(SECRET);
@@ -182,6 +186,22 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
     await open("/app", "home-linked");
     expect(await page.content()).not.toContain(SECRET);
     await shot("03-home-linked");
+  });
+
+  it("shows the Customer lookups card: the shop's lookup URL, set-up steps, counts, and saves the privacy switches", async () => {
+    await open("/app", "home-lookups");
+    await page.getByRole("heading", { name: "Customer lookups" }).waitFor();
+    const setup = row<{ lookup_key: string; allow_order_name: number }>("SELECT lookup_key, allow_order_name FROM lookup_setup WHERE shop = ?", SHOP);
+    expect(setup?.allow_order_name).toBe(0);
+    expect(await page.getByLabel("Lookup URL").inputValue()).toMatch(new RegExp(`/joinchat/lookup/${setup!.lookup_key}$`));
+    expect(await page.getByText("No test from JoinChat yet").isVisible()).toBe(true);
+    expect(await page.getByRole("heading", { name: "Lookups by method and outcome" }).isVisible()).toBe(true);
+    await markDocument();
+    await page.getByLabel("Answer plain order names (#1001)").check({ force: true });
+    await page.getByRole("button", { name: "Save lookup settings" }).click();
+    await expect.poll(() => row<{ allow_order_name: number }>("SELECT allow_order_name FROM lookup_setup WHERE shop = ?", SHOP)?.allow_order_name).toBe(1);
+    await expectSameDocument("lookup switches saved");
+    await shot("03b-home-lookups");
   });
 
   it("changes the push settings and saves them with the save bar; a wrong value is refused inline and nothing is saved", async () => {
@@ -215,9 +235,11 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
       package_statuses: "shipped,in_transit,out_for_delivery,attempt_fail,available_for_pickup,delivered,cancelled",
     });
     await expect.poll(() => saveBar.getAttribute("data-open")).toBeNull();
-    await expect.poll(() => page.evaluate(() => (window as unknown as { __appBridgeStandIn: { toasts: { message: string }[] } }).__appBridgeStandIn.toasts.map((t) => t.message))).toContain(
-      "Settings saved",
-    );
+    await expect
+      .poll(() =>
+        page.evaluate(() => (window as unknown as { __appBridgeStandIn: { toasts: { message: string }[] } }).__appBridgeStandIn.toasts.map((t) => t.message)),
+      )
+      .toContain("Settings saved");
     expect(await page.getByLabel("Send the unpaid reminder after").inputValue()).toBe("30");
     await expectSameDocument("saved");
     await shot("06-settings-saved");
@@ -237,9 +259,9 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ topic: "Order/Receipt", pageId: PAGE_ID, recipient: { id: MY_PSID } });
     expect(await answer.textContent()).toBe(JSON.stringify(received[0].answer));
-    const push = row<{ status: string; business_key: string; test: number }>("SELECT status, business_key, test FROM push WHERE shop = ?", SHOP);
+    const push = row<{ status: string; kind: string; test: number }>("SELECT status, kind, test FROM push WHERE shop = ?", SHOP);
     expect(push).toMatchObject({ status: "delivered", test: 1 });
-    expect(push!.business_key).toMatch(/^test-push:/);
+    expect(push!.kind).toBe("test");
     await expectSameDocument("sent");
     await shot("07-test-push-sent");
     await expectNoLayoutShift("test push after sending");
@@ -249,10 +271,21 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
     // Three orders from Shopify; JoinChat knows the first two buyers only.
     sandbox.setKnownRecipients([BUYER_PSID, MY_PSID]);
     await sendWebhook("orders/create", buildOrderJson({ id: 2001, admin_graphql_api_id: "gid://shopify/Order/2001", name: "#2001" }));
-    await sendWebhook("orders/create", buildOrderJson({ id: 2002, admin_graphql_api_id: "gid://shopify/Order/2002", name: "#2002", financial_status: "pending" }));
     await sendWebhook(
       "orders/create",
-      buildOrderJson({ id: 2003, admin_graphql_api_id: "gid://shopify/Order/2003", name: "#2003", note_attributes: [], customer: null, email: "stranger@example.com", contact_email: null }),
+      buildOrderJson({ id: 2002, admin_graphql_api_id: "gid://shopify/Order/2002", name: "#2002", financial_status: "pending" }),
+    );
+    await sendWebhook(
+      "orders/create",
+      buildOrderJson({
+        id: 2003,
+        admin_graphql_api_id: "gid://shopify/Order/2003",
+        name: "#2003",
+        note_attributes: [],
+        customer: null,
+        email: "stranger@example.com",
+        contact_email: null,
+      }),
     );
     await waitFor(() => rows("SELECT id FROM push WHERE shop = ?", SHOP).length === 4 && settled(), 20_000, "the pushes to settle");
     expect(rows<{ order_name: string; status: string }>("SELECT order_name, status FROM push WHERE shop = ? ORDER BY id", SHOP)).toEqual([
@@ -297,6 +330,11 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
     expect(new URL(page.url()).pathname).toBe(`/app/pushes/${failed.id}`);
 
     await open(`/app/pushes/${failed.id}`, "push-detail");
+    // The JSON that was sent, the buyer's contact masked; staff reveal the exact JSON on purpose.
+    expect(await page.getByLabel("JSON sent to JoinChat").textContent()).toBe(maskBodyContacts(failed.body));
+    expect(failed.body).toContain("stranger@example.com");
+    expect(await page.getByLabel("JSON sent to JoinChat").textContent()).not.toContain("stranger@example.com");
+    await open(`/app/pushes/${failed.id}`, "push-detail-revealed", "en", "&reveal=contact");
     // The exact JSON that was sent, and the attempt with JoinChat's answer.
     expect(await page.getByLabel("JSON sent to JoinChat").textContent()).toBe(failed.body);
     expect(await page.getByText("10010 Recipient not found").first().isVisible()).toBe(true);
@@ -305,7 +343,11 @@ describe.skipIf(!chromiumPresent && !mustRun)("the merchant admin in Chromium", 
     sandbox.setKnownRecipients(null);
     await markDocument();
     await page.getByRole("button", { name: "Retry" }).click();
-    await waitFor(() => row<{ status: string }>("SELECT status FROM push WHERE id = ?", failed.id)?.status === "delivered", 15_000, "the retried push to be delivered");
+    await waitFor(
+      () => row<{ status: string }>("SELECT status FROM push WHERE id = ?", failed.id)?.status === "delivered",
+      15_000,
+      "the retried push to be delivered",
+    );
     expect(sandbox.received.filter((r) => r.shop === SHOP && r.recipient.email === "stranger@example.com" && !r.replay)).toHaveLength(1);
     expect(rows("SELECT number, outcome FROM push_attempt WHERE push_id = ? ORDER BY number", failed.id)).toEqual([
       { number: 1, outcome: "failed" },

@@ -3,7 +3,17 @@
 // Idempotency-Key and body on every attempt, and every attempt is recorded.
 import { describe, expect, it } from "vitest";
 import { buildOrderJson, ORDER_GID } from "../fixtures/orders";
-import { attemptsOf, pushesOf, sleep, TEST_JOINCHAT_API_SECRET, uniqueShop, waitFor, waitForSettled, type AppProcess, type PushRecord } from "../helpers/app-process";
+import {
+  attemptsOf,
+  pushesOf,
+  sleep,
+  TEST_JOINCHAT_API_SECRET,
+  uniqueShop,
+  waitFor,
+  waitForSettled,
+  type AppProcess,
+  type PushRecord,
+} from "../helpers/app-process";
 import { describeOnBackends, receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 import { joinchatSignature } from "../helpers/joinchat-recorder";
 
@@ -11,10 +21,14 @@ let stack: E2eStack;
 let app: AppProcess;
 
 describeOnBackends((backend) => {
-  useE2eStack((started) => {
-    stack = started;
-    app = started.app;
-  }, { JOINCHAT_TIMEOUT_MS: "2000", DELIVERY_RETRY_BASE_MS: "200", DELIVERY_RETRY_CAP_MS: "1000" }, backend);
+  useE2eStack(
+    (started) => {
+      stack = started;
+      app = started.app;
+    },
+    { JOINCHAT_TIMEOUT_MS: "2000", DELIVERY_RETRY_BASE_MS: "200", DELIVERY_RETRY_CAP_MS: "1000" },
+    backend,
+  );
 
   /** An order of its own (the business key is per order), paid: one Order/Receipt. */
   function paidOrder(n: number): string {
@@ -70,7 +84,8 @@ describeOnBackends((backend) => {
       const waiting = await waitFor(async () => (await pushesOf(app, shop)).find((p) => p.status === "retrying"), 10_000, "the push to wait for its retry");
       const [first] = await attemptsOf(app, waiting.id);
       expect(first).toMatchObject({ http_status: 429, outcome: "retry" });
-      const started = (await app.db.get<{ started_at: number }>("SELECT started_at FROM push_attempt WHERE push_id = ? AND number = 1", [waiting.id]))!.started_at;
+      const started = (await app.db.get<{ started_at: number }>("SELECT started_at FROM push_attempt WHERE push_id = ? AND number = 1", [waiting.id]))!
+        .started_at;
       expect(waiting.due_at - started).toBeGreaterThanOrEqual(2_000);
 
       const [push] = await waitForSettled(app, shop, 20_000);
@@ -121,19 +136,24 @@ describeOnBackends((backend) => {
   });
 
   describe("the app killed with pushes due", () => {
-    it("SIGKILL while pushes wait for retries and while one is being sent: all delivered once after restart", { timeout: 60_000 }, async () => {
+    it("SIGKILL while pushes wait for retries and while one is being sent: all delivered once after restart", { timeout: 120_000 }, async () => {
       const shop = uniqueShop("sigkill");
       await app.configureShop(shop);
 
       // JoinChat down: the first receipts wait in the outbox between retries.
       stack.sandbox.fail({ mode: "status", status: 503, forMs: 60_000 });
       for (const n of [1, 2, 3]) await send(shop, paidOrder(n));
-      await waitFor(async () => (await pushesOf(app, shop)).every((p) => p.attempts >= 1), 15_000, "a failed attempt of each push");
+      // JoinChat's 503s slow the shop down (back-pressure, decision 015): its pushes are tried one after another, with
+      // pauses that grow while the failures go on.
+      await waitFor(async () => (await pushesOf(app, shop)).every((p) => p.attempts >= 1), 45_000, "a failed attempt of each push");
 
       // JoinChat hangs: the next one is in flight when the app dies.
       stack.sandbox.fail({ mode: "timeout", forMs: 60_000 });
       await send(shop, paidOrder(4));
       await waitFor(async () => (await pushesOf(app, shop)).some((p) => p.status === "sending"), 15_000, "a push in flight");
+      // In flight means JoinChat has the request and has not answered (a claimed push may still wait out the shop's
+      // back-pressure pause before it is sent).
+      await waitFor(() => stack.recorder.requests.some((r) => r.shop === shop && r.status === null), 45_000, "a request JoinChat holds");
       // Accepted (200) an instant before the kill: stored, so it must go too.
       for (const n of [5, 6]) await send(shop, paidOrder(n));
 
@@ -159,7 +179,9 @@ describeOnBackends((backend) => {
         expect((await attemptsOf(app, push.id)).at(-1)).toMatchObject({ http_status: 200, outcome: "delivered" });
       }
       // The attempt cut short by the kill is on record.
-      expect((await app.db.all("SELECT * FROM push_attempt WHERE outcome = 'interrupted' AND push_id IN (SELECT id FROM push WHERE shop = ?)", [shop])).length).toBeGreaterThan(0);
+      expect(
+        (await app.db.all("SELECT * FROM push_attempt WHERE outcome = 'interrupted' AND push_id IN (SELECT id FROM push WHERE shop = ?)", [shop])).length,
+      ).toBeGreaterThan(0);
     });
 
     it("SIGKILL after JoinChat took a push but before the app heard: sent again under its key, not doubled", { timeout: 60_000 }, async () => {

@@ -3,7 +3,7 @@
 // that the same request sent twice at once still stores and delivers once.
 import { randomUUID } from "node:crypto";
 import { expect, it } from "vitest";
-import { signSessionToken } from "../../app/shopify/sign-session-token";
+import { signSessionToken } from "../helpers/sign-session-token";
 import { CHROME_UA } from "../browser/admin-server";
 import { buildOrderJson } from "../fixtures/orders";
 import { installSession, pushesOf, TEST_SHOPIFY_API_SECRET, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
@@ -13,10 +13,14 @@ let stack: E2eStack;
 let app: AppProcess;
 
 describeOnBackends((backend) => {
-  useE2eStack((started) => {
-    stack = started;
-    app = started.app;
-  }, {}, backend);
+  useE2eStack(
+    (started) => {
+      stack = started;
+      app = started.app;
+    },
+    {},
+    backend,
+  );
 
   /** The shop's offline session, as Shopify's install stores it: authenticate.admin needs it beside the token. */
   async function install(shop: string) {
@@ -61,7 +65,11 @@ describeOnBackends((backend) => {
     expect(first.json.push.id).toBe(second.json.push.id);
     expect([first.json.created, second.json.created].sort()).toEqual([false, true]);
 
-    await waitFor(async () => (await pushesOf(app, shop)).every((p) => p.status === "delivered") && receivedBy(stack.sandbox, shop, "Order/Receipt").length >= 2, 20_000, "the resend to be delivered");
+    await waitFor(
+      async () => (await pushesOf(app, shop)).every((p) => p.status === "delivered") && receivedBy(stack.sandbox, shop, "Order/Receipt").length >= 2,
+      20_000,
+      "the resend to be delivered",
+    );
     expect(await pushesOf(app, shop)).toHaveLength(2);
     // The receipt and one resend: two messages, each under its own Idempotency-Key (the sandbox counts the same
     // receipt twice on purpose here: the merchant asked for it once).

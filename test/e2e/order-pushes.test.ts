@@ -11,10 +11,14 @@ let stack: E2eStack;
 let app: AppProcess;
 
 describeOnBackends((backend) => {
-  useE2eStack((started) => {
-    stack = started;
-    app = started.app;
-  }, {}, backend);
+  useE2eStack(
+    (started) => {
+      stack = started;
+      app = started.app;
+    },
+    {},
+    backend,
+  );
 
   async function send(topic: string, shop: string, body: string, webhookId?: string) {
     const res = await app.sendWebhook(topic, shop, body, { webhookId });
@@ -90,7 +94,7 @@ describeOnBackends((backend) => {
       await app.configureShop(on);
       await send("orders/create", off, buildOrderJson({ test: true }));
       await send("orders/create", on, buildOrderJson({ test: true }));
-      expect((await waitForSettled(app, off))[0]).toMatchObject({ status: "skipped", reason: "test order" });
+      expect((await waitForSettled(app, off))[0]).toMatchObject({ status: "skipped", reason: "test_order" });
       expect((await waitForSettled(app, on))[0]).toMatchObject({ status: "delivered" });
       expect(receivedBy(stack.sandbox, off)).toHaveLength(0);
       expect(receivedBy(stack.sandbox, on)).toHaveLength(1);
@@ -129,12 +133,12 @@ describeOnBackends((backend) => {
       const pushes = await waitForSettled(app, shop);
       expect(pushes.map((p) => [p.topic, p.status, p.reason])).toEqual([
         ["Order/Receipt", "delivered", null],
-        ["Order/Unpaid", "skipped", "already paid"],
+        ["Order/Unpaid", "skipped", "already_paid"],
       ]);
       expect(receivedBy(stack.sandbox, shop).map((r) => r.topic)).toEqual(["Order/Receipt"]);
     });
 
-    it("signs with the shop's own JoinChat secret when one is configured, else with JOINCHAT_API_SECRET", { timeout: 30_000 }, async () => {
+    it("signs with the shop's own JoinChat secret; a shop without one pushes nothing (one page, one secret)", { timeout: 30_000 }, async () => {
       const own = uniqueShop("own-secret");
       const ownSecret = `shop-secret-${randomUUID()}`;
       stack.sandbox.setSecret(own, ownSecret);
@@ -143,8 +147,9 @@ describeOnBackends((backend) => {
       expect(settings?.secret_ciphertext).toBeTruthy();
       expect(settings?.secret_ciphertext).not.toContain(ownSecret);
 
-      const plain = uniqueShop("default-secret");
-      await app.configureShop(plain);
+      // Linked by the operator without a secret: the sandbox would take the default secret, the app must not send.
+      const plain = uniqueShop("no-secret");
+      expect((await app.cli(["shop", "configure", "--shop", plain, "--page-id", "407898491811542"])).code).toBe(0);
 
       await send("orders/create", own, buildOrderJson());
       await send("orders/create", plain, buildOrderJson());
@@ -152,16 +157,15 @@ describeOnBackends((backend) => {
       const [plainPush] = await waitForSettled(app, plain);
       // The sandbox checks the signature: a delivered push was signed with the secret it knows for the shop.
       expect(ownPush.status).toBe("delivered");
-      expect(plainPush.status).toBe("delivered");
+      expect(plainPush).toMatchObject({ status: "failed", reason: "secret_missing", last_error: null });
       expect(receivedBy(stack.sandbox, own)).toHaveLength(1);
-      expect(receivedBy(stack.sandbox, plain)).toHaveLength(1);
+      expect(receivedBy(stack.sandbox, plain)).toHaveLength(0);
 
       const [ownRequest] = stack.recorder.requests.filter((r) => r.shop === own);
       expect(ownRequest.signature).toBe(joinchatSignature(ownRequest.body, ownSecret));
       expect(ownRequest.signature).not.toBe(joinchatSignature(ownRequest.body, TEST_JOINCHAT_API_SECRET));
       expect(ownRequest.body.toString("utf8")).toBe(ownPush.body);
-      const [plainRequest] = stack.recorder.requests.filter((r) => r.shop === plain);
-      expect(plainRequest.signature).toBe(joinchatSignature(plainRequest.body, TEST_JOINCHAT_API_SECRET));
+      expect(stack.recorder.requests.filter((r) => r.shop === plain)).toHaveLength(0);
     });
 
     it("a shop whose secret JoinChat does not know gets its push refused (401), final, without retry", { timeout: 30_000 }, async () => {
@@ -180,7 +184,7 @@ describeOnBackends((backend) => {
       const shop = uniqueShop("unlinked");
       await send("orders/create", shop, buildOrderJson());
       const [push] = await waitForSettled(app, shop);
-      expect(push).toMatchObject({ status: "skipped", reason: "page not linked" });
+      expect(push).toMatchObject({ status: "skipped", reason: "page_not_linked" });
       expect(receivedBy(stack.sandbox, shop)).toHaveLength(0);
     });
   });

@@ -12,10 +12,14 @@ let stack: E2eStack;
 let app: AppProcess;
 
 describeOnBackends((backend) => {
-  useE2eStack((started) => {
-    stack = started;
-    app = started.app;
-  }, {}, backend);
+  useE2eStack(
+    (started) => {
+      stack = started;
+      app = started.app;
+    },
+    {},
+    backend,
+  );
 
   async function send(topic: string, shop: string, body: string) {
     const res = await app.sendWebhook(topic, shop, body);
@@ -72,9 +76,9 @@ describeOnBackends((backend) => {
       const pushes = await pushesOf(app, shop);
       expect(pushes.map((p) => [p.status, p.reason])).toEqual([
         ["delivered", null],
-        ["cancelled", "app uninstalled"],
-        ["cancelled", "app uninstalled"],
-        ["cancelled", "app uninstalled"],
+        ["cancelled", "app_uninstalled"],
+        ["cancelled", "app_uninstalled"],
+        ["cancelled", "app_uninstalled"],
       ]);
       expect(await app.db.all(`SELECT * FROM "Session" WHERE "shop" = ?`, [shop])).toHaveLength(0);
       expect(await app.db.all("SELECT * FROM shop_settings WHERE shop = ?", [shop])).toHaveLength(0);
@@ -82,7 +86,7 @@ describeOnBackends((backend) => {
       // Webhooks still arriving for the shop are recorded and not sent: its page is no longer linked.
       await send("orders/create", shop, orderJson(5, { financial_status: "paid" }));
       const after = await waitForSettled(app, shop);
-      expect(after.at(-1)).toMatchObject({ status: "skipped", reason: "page not linked" });
+      expect(after.at(-1)).toMatchObject({ status: "skipped", reason: "page_not_linked" });
       await sleep(500);
       expect(stack.recorder.requests.filter((r) => r.shop === shop)).toHaveLength(requestsBefore);
       expect(receivedBy(stack.sandbox, shop)).toHaveLength(1);
@@ -91,8 +95,19 @@ describeOnBackends((backend) => {
     it("scopes_update stores the new scope on the shop's sessions", { timeout: 30_000 }, async () => {
       const shop = uniqueShop("scopes");
       await installSession(shop);
-      await send("app/scopes_update", shop, JSON.stringify({ id: 1, previous: ["read_orders"], current: ["read_orders", "read_fulfillments", "read_products"], updated_at: new Date().toISOString() }));
-      expect((await app.db.get<{ scope: string }>(`SELECT "scope" FROM "Session" WHERE "shop" = ?`, [shop]))?.scope).toBe("read_orders,read_fulfillments,read_products");
+      await send(
+        "app/scopes_update",
+        shop,
+        JSON.stringify({
+          id: 1,
+          previous: ["read_orders"],
+          current: ["read_orders", "read_fulfillments", "read_products"],
+          updated_at: new Date().toISOString(),
+        }),
+      );
+      expect((await app.db.get<{ scope: string }>(`SELECT "scope" FROM "Session" WHERE "shop" = ?`, [shop]))?.scope).toBe(
+        "read_orders,read_fulfillments,read_products",
+      );
     });
   });
 
@@ -110,7 +125,11 @@ describeOnBackends((backend) => {
 
       // Another buyer of the same shop, who keeps everything.
       const otherEmail = `keep-${tag}@buyer.example.com`;
-      await send("orders/create", shop, orderJson(9, { financial_status: "paid", email: otherEmail, contact_email: otherEmail, customer: null, note_attributes: [] }));
+      await send(
+        "orders/create",
+        shop,
+        orderJson(9, { financial_status: "paid", email: otherEmail, contact_email: otherEmail, customer: null, note_attributes: [] }),
+      );
 
       await send("orders/create", shop, orderJson(1, { ...ofBuyer, financial_status: "paid" }));
       const orderId = 820982911946154508n + 1n;
@@ -119,11 +138,26 @@ describeOnBackends((backend) => {
       // A reminder still waiting when the buyer asks to be forgotten.
       await send("orders/create", shop, orderJson(2, { ...ofBuyer, financial_status: "pending", created_at: new Date().toISOString() }));
       const received = receivedBy(stack.sandbox, shop);
-      expect(received.filter((r) => r.recipient.email === email).map((r) => r.topic).sort()).toEqual(["Order/Receipt", "package/update"]);
+      expect(
+        received
+          .filter((r) => r.recipient.email === email)
+          .map((r) => r.topic)
+          .sort(),
+      ).toEqual(["Order/Receipt", "package/update"]);
       const needles = [email, phone, phone.slice(2), name, `${tag} Erasure Lane`];
       for (const needle of needles) expect((await tracesOf([needle])).length, `${needle} stored before the redact`).toBeGreaterThan(0);
 
-      await send("customers/data_request", shop, JSON.stringify({ shop_id: 954889, shop_domain: shop, customer: { id: Number(CUSTOMER_ID), email, phone }, orders_requested: [], data_request: { id: 9999 } }));
+      await send(
+        "customers/data_request",
+        shop,
+        JSON.stringify({
+          shop_id: 954889,
+          shop_domain: shop,
+          customer: { id: Number(CUSTOMER_ID), email, phone },
+          orders_requested: [],
+          data_request: { id: 9999 },
+        }),
+      );
       const request = await app.db.get<{ summary: string }>("SELECT summary FROM data_request WHERE shop = ?", [shop]);
       expect(JSON.parse(request!.summary)).toMatchObject({ orders: 2, pushes: 3 });
 
@@ -138,7 +172,7 @@ describeOnBackends((backend) => {
       const pushes = await pushesOf(app, shop);
       expect(pushes).toHaveLength(4);
       expect(pushes.filter((p) => p.status === "delivered")).toHaveLength(3);
-      expect(pushes.find((p) => p.topic === "Order/Unpaid")).toMatchObject({ status: "cancelled", reason: "customer data erased" });
+      expect(pushes.find((p) => p.topic === "Order/Unpaid")).toMatchObject({ status: "cancelled", reason: "customer_data_erased" });
 
       await sleep(500);
       expect(receivedBy(stack.sandbox, shop)).toHaveLength(3);
@@ -154,7 +188,11 @@ describeOnBackends((backend) => {
         await app.configureShop(s, ["--unpaid-delay", "60", "--secret", secret]);
         await send("orders/create", s, orderJson(1, { financial_status: "pending", created_at: new Date().toISOString() }));
         await send("fulfillments/update", s, buildFulfillmentJson({ shipment_status: "in_transit" }));
-        await send("customers/data_request", s, JSON.stringify({ shop_id: 1, shop_domain: s, customer: { id: 1, email: "x@example.com" }, orders_requested: [] }));
+        await send(
+          "customers/data_request",
+          s,
+          JSON.stringify({ shop_id: 1, shop_domain: s, customer: { id: 1, email: "x@example.com" }, orders_requested: [] }),
+        );
         await waitFor(() => receivedBy(stack.sandbox, s).length === 1, 10_000, "the package push");
       }
       expect((await tracesOf([shop])).length).toBeGreaterThan(0);

@@ -57,10 +57,20 @@ describe("hostile input through the admin actions", () => {
     const answer = await link({ pageId: "407898491811542", secret: SECRET });
     expect(answer.status).toBe(200);
     expect(answer.text).not.toContain(SECRET);
-    const row = server.db.prepare("SELECT page_id, secret_ciphertext FROM shop_settings WHERE shop = ?").get(SHOP) as { page_id: string; secret_ciphertext: string };
+    const row = server.db.prepare("SELECT page_id, secret_ciphertext FROM shop_settings WHERE shop = ?").get(SHOP) as {
+      page_id: string;
+      secret_ciphertext: string;
+    };
     expect(row.page_id).toBe("407898491811542");
     expect(row.secret_ciphertext).not.toContain(SECRET);
     expect(server.logs()).not.toContain(SECRET);
-    recordScenario({ scenario: "hostile admin actions (refused, nothing saved)", webhooks: 0, expected: "0", delivered: sandbox.received.length, doubled: 0, lost: HOSTILE.length - refused });
+    recordScenario({
+      scenario: "hostile admin actions (refused, nothing saved)",
+      webhooks: 0,
+      expected: "0",
+      delivered: sandbox.received.length,
+      doubled: 0,
+      lost: HOSTILE.length - refused,
+    });
   });
 });

@@ -12,10 +12,14 @@ let app: AppProcess;
 
 describeOnBackends((backend) => {
   labelScenarios(backend.label);
-  useE2eStack((started) => {
+  useE2eStack(
+    (started) => {
       stack = started;
       app = started.app;
-    }, { DELIVERY_RETRY_BASE_MS: "300", DELIVERY_RETRY_CAP_MS: "2000", JOINCHAT_TIMEOUT_MS: "2000" }, backend);
+    },
+    { DELIVERY_RETRY_BASE_MS: "300", DELIVERY_RETRY_CAP_MS: "2000", JOINCHAT_TIMEOUT_MS: "2000" },
+    backend,
+  );
 
   describe("crashes", () => {
     it("SIGKILL at random moments while 1,000 webhooks arrive and are delivered", async () => {
@@ -28,9 +32,9 @@ describeOnBackends((backend) => {
       let kills = 0;
       const killer = (async () => {
         // Keep killing while webhooks arrive, and at least three times whatever the pace.
-      while (sending || kills < 3) {
+        while (sending || kills < 3) {
           await new Promise((r) => setTimeout(r, 300 + random() * 900));
-            await app.kill("SIGKILL");
+          await app.kill("SIGKILL");
           kills += 1;
           await new Promise((r) => setTimeout(r, random() * 300));
           await app.restart();
@@ -45,7 +49,14 @@ describeOnBackends((backend) => {
       await waitForWorld(app, stack.sandbox, world, 120_000);
 
       const t = tally(stack.sandbox, world);
-      recordScenario({ scenario: `crashes (${kills + 1} SIGKILLs)`, webhooks: sent, expected: expectedLabel(world), delivered: t.delivered, doubled: t.doubled.length, lost: t.lost.length });
+      recordScenario({
+        scenario: `crashes (${kills + 1} SIGKILLs)`,
+        webhooks: sent,
+        expected: expectedLabel(world),
+        delivered: t.delivered,
+        doubled: t.doubled.length,
+        lost: t.lost.length,
+      });
       expect(kills).toBeGreaterThan(2);
       expect(retried).toBeGreaterThan(0);
       expectClean(t);

@@ -3,7 +3,7 @@
 // copies at once, as a flaky network and impatient clicks would send them) stores one push that JoinChat gets once.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { signSessionToken } from "../../app/shopify/sign-session-token";
+import { signSessionToken } from "../helpers/sign-session-token";
 import { CHROME_UA } from "../browser/admin-server";
 import { buildOrderJson } from "../fixtures/orders";
 import { installSession, TEST_SHOPIFY_API_SECRET, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
@@ -16,10 +16,14 @@ let app: AppProcess;
 
 describeOnBackends((backend) => {
   labelScenarios(backend.label);
-  useE2eStack((started) => {
-    stack = started;
-    app = started.app;
-  }, {}, backend);
+  useE2eStack(
+    (started) => {
+      stack = started;
+      app = started.app;
+    },
+    {},
+    backend,
+  );
 
   const SHOP = "faults-order-block.myshopify.com";
   const OTHER = "faults-order-block-other.myshopify.com";
@@ -28,7 +32,12 @@ describeOnBackends((backend) => {
   const tokenOf = (shop: string, secret = TEST_SHOPIFY_API_SECRET) => signSessionToken({ shop, apiKey: app.env.SHOPIFY_API_KEY, apiSecret: secret });
 
   function call(path: string, init: { method?: string; body?: string; token?: string | null; headers?: Record<string, string> } = {}) {
-    const headers: Record<string, string> = { "user-agent": CHROME_UA, origin: "https://extensions.shopifycdn.com", "content-type": "application/json", ...init.headers };
+    const headers: Record<string, string> = {
+      "user-agent": CHROME_UA,
+      origin: "https://extensions.shopifycdn.com",
+      "content-type": "application/json",
+      ...init.headers,
+    };
     const token = init.token === undefined ? tokenOf(SHOP) : init.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     return app.request(path, { method: init.method ?? (init.body === undefined ? "GET" : "POST"), headers, body: init.body });
@@ -56,13 +65,22 @@ describeOnBackends((backend) => {
     { name: "a body that is not JSON", body: "intent=resend-receipt&confirm=true", status: 400 },
     { name: "a JSON array", body: "[]", status: 400 },
     { name: "a request id made of LIKE wildcards", body: JSON.stringify({ intent: "resend-receipt", confirm: true, requestId: "%%%%%%%%" }), status: 400 },
-    { name: "a request id of 10,000 characters", body: JSON.stringify({ intent: "resend-receipt", confirm: true, requestId: "a".repeat(10_000) }), status: 400 },
+    {
+      name: "a request id of 10,000 characters",
+      body: JSON.stringify({ intent: "resend-receipt", confirm: true, requestId: "a".repeat(10_000) }),
+      status: 400,
+    },
     { name: "a retry of a push id that is text", body: JSON.stringify({ intent: "retry", pushId: "1 OR 1=1" }), status: 400 },
     { name: "a retry of another shop's push", body: JSON.stringify({ intent: "retry", pushId: 1 }), status: 404 },
     { name: "no session token", token: null, status: "refused" },
     { name: "a session token signed with another secret", token: "forged", status: 401 },
     { name: "a token that is not a JWT", token: "not-a-jwt", status: 401 },
-    { name: "a resend with another shop's token (that shop has no such order)", body: JSON.stringify({ intent: "resend-receipt", confirm: true }), token: "other", status: 409 },
+    {
+      name: "a resend with another shop's token (that shop has no such order)",
+      body: JSON.stringify({ intent: "resend-receipt", confirm: true }),
+      token: "other",
+      status: 409,
+    },
   ];
 
   let refused = 0;
@@ -75,7 +93,9 @@ describeOnBackends((backend) => {
       }
       // The other shop has a failed push of its own (push id 1 or so), which this shop must never reach.
       stack.sandbox.setKnownRecipients(["nobody"]);
-      expect((await app.sendWebhook("orders/create", OTHER, buildOrderJson({ id: 1n, admin_graphql_api_id: "gid://shopify/Order/1", name: "#1" }))).status).toBe(200);
+      expect(
+        (await app.sendWebhook("orders/create", OTHER, buildOrderJson({ id: 1n, admin_graphql_api_id: "gid://shopify/Order/1", name: "#1" }))).status,
+      ).toBe(200);
       await waitForSettled(app, OTHER);
       stack.sandbox.setKnownRecipients(null);
       const order = buildOrderJson({ id: BigInt(ORDER_ID), admin_graphql_api_id: `gid://shopify/Order/${ORDER_ID}`, name: "#7777" });

@@ -12,10 +12,14 @@ let app: AppProcess;
 
 describeOnBackends((backend) => {
   labelScenarios(backend.label);
-  useE2eStack((started) => {
+  useE2eStack(
+    (started) => {
       stack = started;
       app = started.app;
-    }, { JOINCHAT_TIMEOUT_MS: "1000", DELIVERY_RETRY_BASE_MS: "300", DELIVERY_RETRY_CAP_MS: "3000" }, backend);
+    },
+    { JOINCHAT_TIMEOUT_MS: "1000", DELIVERY_RETRY_BASE_MS: "300", DELIVERY_RETRY_CAP_MS: "3000" },
+    backend,
+  );
 
   const OUTAGES: [string, SandboxFault, number][] = [
     ["JoinChat answers 503", { mode: "status", status: 503, forMs: 3000 }, 2],
@@ -33,7 +37,14 @@ describeOnBackends((backend) => {
       const { sent } = await sendAll(app, shop, world.webhooks, 16);
       await waitForWorld(app, stack.sandbox, world, 90_000);
       const t = tally(stack.sandbox, world);
-      recordScenario({ scenario: name, webhooks: sent, expected: expectedLabel(world), delivered: t.delivered, doubled: t.doubled.length, lost: t.lost.length });
+      recordScenario({
+        scenario: name,
+        webhooks: sent,
+        expected: expectedLabel(world),
+        delivered: t.delivered,
+        doubled: t.doubled.length,
+        lost: t.lost.length,
+      });
       expectClean(t);
 
       // Pushes that met the outage were tried again later each time: the waits between attempts grow, and a
@@ -41,7 +52,9 @@ describeOnBackends((backend) => {
       const retried = await app.db.all<{ id: number }>("SELECT id FROM push WHERE shop = ? AND attempts >= 2", [shop]);
       expect(retried.length).toBeGreaterThan(0);
       for (const { id } of retried) {
-        const starts = (await app.db.all<{ started_at: number }>("SELECT started_at FROM push_attempt WHERE push_id = ? ORDER BY number", [id])).map((a) => Number(a.started_at));
+        const starts = (await app.db.all<{ started_at: number }>("SELECT started_at FROM push_attempt WHERE push_id = ? ORDER BY number", [id])).map((a) =>
+          Number(a.started_at),
+        );
         const gaps = starts.slice(1).map((s, i) => s - starts[i]);
         expect(gaps.every((g) => g >= 100)).toBe(true);
         if (fault.mode === "status" && fault.retryAfterS) expect(gaps[0]).toBeGreaterThanOrEqual(fault.retryAfterS * 1000 - 50);

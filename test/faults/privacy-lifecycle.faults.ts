@@ -1,7 +1,7 @@
 // Secrets and personal data, uninstall and reinstall.
 import { describe, expect, it } from "vitest";
 import { buildOrderJson } from "../fixtures/orders";
-import type { AppProcess } from "../helpers/app-process";
+import { installSession, type AppProcess } from "../helpers/app-process";
 import { describeOnBackends, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 import { labelScenarios, recordScenario } from "./summary";
 import { PAGE_ID } from "./world";
@@ -11,10 +11,14 @@ let app: AppProcess;
 
 describeOnBackends((backend) => {
   labelScenarios(backend.label);
-  useE2eStack((started) => {
-    stack = started;
-    app = started.app;
-  }, {}, backend);
+  useE2eStack(
+    (started) => {
+      stack = started;
+      app = started.app;
+    },
+    {},
+    backend,
+  );
 
   const SECRET = "jc_live_Secret-Value-4f9a1c77e2";
   const EMAIL = "private.buyer@example.org";
@@ -50,7 +54,14 @@ describeOnBackends((backend) => {
         contact_email: EMAIL,
         phone: PHONE,
         note_attributes: [],
-        customer: { id: 9880001, admin_graphql_api_id: "gid://shopify/Customer/9880001", email: EMAIL, phone: PHONE, first_name: "Private", last_name: "Buyer" },
+        customer: {
+          id: 9880001,
+          admin_graphql_api_id: "gid://shopify/Customer/9880001",
+          email: EMAIL,
+          phone: PHONE,
+          first_name: "Private",
+          last_name: "Buyer",
+        },
       });
       const answer = await app.sendWebhook("orders/create", shop, order);
       expect(answer.text).not.toContain(SECRET);
@@ -59,6 +70,14 @@ describeOnBackends((backend) => {
 
       expect(await everyStoredText()).not.toContain(SECRET);
       expect(app.logs()).not.toContain(SECRET);
+      // Shopify's offline token too: a session stored in clear before tokens were encrypted is sealed by secrets rotate.
+      await installSession(app, shop);
+      const token = (await app.db.get<{ accessToken: string }>(`SELECT "accessToken" FROM "Session" WHERE "id" = ?`, [`offline_${shop}`]))!.accessToken;
+      const rotated = await app.cli(["secrets", "rotate"]);
+      expect(rotated.code, rotated.output).toBe(0);
+      expect(rotated.output).not.toContain(token);
+      expect(await everyStoredText()).not.toContain(token);
+      expect(app.logs()).not.toContain(token);
       expect(app.logs()).not.toContain(EMAIL);
       expect(app.logs()).not.toContain(PHONE);
       expect((await app.cli(["pushes", "list", "--shop", shop])).output).not.toContain(EMAIL);
@@ -70,7 +89,14 @@ describeOnBackends((backend) => {
 
       expect((await app.sendWebhook("shop/redact", shop, JSON.stringify({ shop_id: 1, shop_domain: shop }))).status).toBe(200);
       expect(await everyStoredText()).not.toContain(shop);
-      recordScenario({ scenario: "secrets and personal data", webhooks: 3, expected: "1", delivered: receivedFor(shop).length, doubled: receivedFor(shop).length - 1, lost: 1 - receivedFor(shop).length });
+      recordScenario({
+        scenario: "secrets and personal data",
+        webhooks: 3,
+        expected: "1",
+        delivered: receivedFor(shop).length,
+        doubled: receivedFor(shop).length - 1,
+        lost: 1 - receivedFor(shop).length,
+      });
     });
   });
 
@@ -79,16 +105,22 @@ describeOnBackends((backend) => {
       const shop = "faults-reinstall.myshopify.com";
       await app.configureShop(shop, ["--unpaid-delay", "60"], PAGE_ID);
       const order = (n: number, financial_status: string) =>
-        buildOrderJson({ admin_graphql_api_id: `gid://shopify/Order/${7890000 + n}`, id: 7890000 + n, name: `#U${n}`, financial_status, created_at: new Date().toISOString() });
+        buildOrderJson({
+          admin_graphql_api_id: `gid://shopify/Order/${7890000 + n}`,
+          id: 7890000 + n,
+          name: `#U${n}`,
+          financial_status,
+          created_at: new Date().toISOString(),
+        });
       // A reminder waiting for its delay when the merchant uninstalls.
       expect((await app.sendWebhook("orders/create", shop, order(1, "pending"))).status).toBe(200);
-      expect((await app.sendWebhook("app/uninstalled", shop, JSON.stringify({ id: 1, name: "Shop", domain: shop }))).status).toBe(200);
+      expect((await app.sendWebhook("app/uninstalled", shop, JSON.stringify({ id: 1, name: "Shop", domain: shop, myshopify_domain: shop }))).status).toBe(200);
       expect((await app.db.get<{ status: string }>("SELECT status FROM push WHERE shop = ? AND order_name = '#U1'", [shop]))?.status).toBe("cancelled");
       // Late deliveries after uninstall are taken but sent nowhere.
       expect((await app.sendWebhook("orders/create", shop, order(2, "paid"))).status).toBe(200);
       await new Promise((r) => setTimeout(r, 1500));
       expect(receivedFor(shop)).toHaveLength(0);
-      expect((await app.db.get<{ reason: string }>("SELECT reason FROM push WHERE shop = ? AND order_name = '#U2'", [shop]))?.reason).toBe("page not linked");
+      expect((await app.db.get<{ reason: string }>("SELECT reason FROM push WHERE shop = ? AND order_name = '#U2'", [shop]))?.reason).toBe("page_not_linked");
 
       // Reinstall: the merchant links the page again; new orders are pushed.
       expect(await app.db.get("SELECT shop FROM shop_settings WHERE shop = ?", [shop])).toBeUndefined();
@@ -96,7 +128,14 @@ describeOnBackends((backend) => {
       expect((await app.sendWebhook("orders/create", shop, order(3, "paid"))).status).toBe(200);
       await waitForReceived(shop, 1);
       const received = receivedFor(shop);
-      recordScenario({ scenario: "uninstall and reinstall", webhooks: 4, expected: "1", delivered: received.length, doubled: received.length - new Set(received.map((p) => p.businessKey)).size, lost: received.some((p) => p.params.order_number === "#U3") ? 0 : 1 });
+      recordScenario({
+        scenario: "uninstall and reinstall",
+        webhooks: 4,
+        expected: "1",
+        delivered: received.length,
+        doubled: received.length - new Set(received.map((p) => p.businessKey)).size,
+        lost: received.some((p) => p.params.order_number === "#U3") ? 0 : 1,
+      });
       expect(received.map((p) => p.params.order_number)).toEqual(["#U3"]);
     });
   });

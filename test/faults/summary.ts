@@ -13,6 +13,10 @@ export interface ScenarioRow {
   delivered: number;
   doubled: number;
   lost: number;
+  /** The web process's peak resident memory during the scenario (GET /readyz), when the scenario measures it. */
+  memoryPeak?: string;
+  /** Requests the app refused (413, 411, 408, 401, 503) or cut off, when the scenario counts them. */
+  refused?: number;
 }
 
 let backendLabel = "";
@@ -43,8 +47,17 @@ export function readSummary(): ScenarioRow[] {
 }
 
 export function formatSummary(rows: ScenarioRow[]): string {
-  const header = ["scenario", "webhooks sent", "pushes expected", "delivered", "doubled", "lost"];
-  const cells = rows.map((r) => [r.scenario, String(r.webhooks), r.expected, String(r.delivered), String(r.doubled), String(r.lost)]);
+  const header = ["scenario", "webhooks sent", "pushes expected", "delivered", "doubled", "lost", "memory peak", "refused"];
+  const cells = rows.map((r) => [
+    r.scenario,
+    String(r.webhooks),
+    r.expected,
+    String(r.delivered),
+    String(r.doubled),
+    String(r.lost),
+    r.memoryPeak ?? "—",
+    r.refused === undefined ? "—" : String(r.refused),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => `| ${c.map((v, i) => v.padEnd(widths[i])).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.map(line)].join("\n");

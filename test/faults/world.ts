@@ -177,10 +177,9 @@ export async function waitForWorld(app: AppProcess, sandbox: JoinChatSandbox, wo
   const until = Date.now() + timeoutMs;
   for (;;) {
     const t = tally(sandbox, world);
-    const pending = await app.db.get<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM push WHERE shop = ? AND status IN ('queued', 'retrying', 'sending')",
-      [world.shop],
-    );
+    const pending = await app.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM push WHERE shop = ? AND status IN ('queued', 'retrying', 'sending')", [
+      world.shop,
+    ]);
     if (t.lost.length === 0 && Number(pending?.n ?? 1) === 0) return;
     if (Date.now() > until) return;
     await new Promise((r) => setTimeout(r, 100));

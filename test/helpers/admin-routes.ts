@@ -7,13 +7,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { API_KEY, API_SECRET_KEY, APP_URL, BASE64_HOST, getJwt, setUpValidSession, TEST_SHOP, TEST_SHOP_NAME } from "@shopify/shopify-api/test-helpers";
 import type { Database } from "../../app/db/database.server";
 import { deliverPush } from "../../app/delivery/deliver.server";
-import { claimDuePushes } from "../../app/delivery/outbox.server";
+import { claimDuePushes } from "../../app/stores/push-store.server";
 import type { Runtime } from "../../app/runtime.server";
 import type { ShopSettingsPatch } from "../../app/settings/settings-schema";
 import type { WebhookTopic } from "../../app/webhooks/topics";
 import { CHROME_UA } from "../browser/admin-server";
 import { startJoinChatSandbox, type JoinChatSandbox } from "../sandbox/joinchat-sandbox";
 import { freshDatabaseFile } from "./app-process";
+import { refuseShopifyFetch } from "./shopify-standin";
 
 export const SHOP = TEST_SHOP;
 export const OTHER_SHOP = "someone-else.myshopify.com";
@@ -39,6 +40,8 @@ export interface CallOptions {
   /** Default: a valid session token in the Authorization header, as App Bridge sends it. */
   auth?: "bearer" | "document" | "none" | "forged";
   search?: Record<string, string>;
+  /** A bearer token of the caller's own (a checkout UI extension's session token), instead of `auth`'s. */
+  bearer?: string;
   /** Extra request headers (an Origin, as an admin UI extension's requests have). */
   headers?: Record<string, string>;
   /** Default GET for load, POST for act. */
@@ -59,6 +62,8 @@ export interface AdminRoutes {
     pushDetail: RouteModule;
     /** The order page block's route, /api/orders/:orderId/pushes. */
     orderPushes: RouteModule;
+    /** The Messenger opt-in block's route, /api/optin/:orderId (checkout and customer account session tokens). */
+    optin: RouteModule;
   };
   load(route: RouteModule, path: string, options?: CallOptions): Promise<RouteAnswer>;
   act(route: RouteModule, path: string, body: unknown, options?: CallOptions & { rawBody?: string }): Promise<RouteAnswer>;
@@ -71,6 +76,17 @@ export interface AdminRoutes {
   deliverDue(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Bodies every action refuses with 400 bad_request before it looks at a field: not a JSON object. */
+export const NOT_A_JSON_OBJECT: [name: string, rawBody: string][] = [
+  ["a body that is not JSON", "{not json"],
+  ["a form body", "intent=link&pageId=1"],
+  ["an empty body", ""],
+  ["JSON null", "null"],
+  ["a JSON array", '[{"intent":"link"}]'],
+  ["a JSON string", '"link"'],
+  ["a JSON number", "42"],
+];
 
 let started: Promise<AdminRoutes> | null = null;
 
@@ -108,16 +124,21 @@ async function start(): Promise<AdminRoutes> {
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     JOINCHAT_API_URL: sandbox.url,
     JOINCHAT_API_SECRET: APP_JOINCHAT_SECRET,
+    JOINCHAT_SINGLE_SHOP: SHOP,
     JOINCHAT_TIMEOUT_MS: "3000",
     DELIVERY_WORKER: "off",
-    SHOPIFY_ADMIN_API_ORIGIN: "http://127.0.0.1:9",
     SHOPIFY_ADMIN_API_TIMEOUT_MS: "300",
     LOG_LEVEL: "silent",
   });
-  const { resetEnvForTests, getEnv } = await import("../../app/env.server");
-  resetEnvForTests();
+  // No Shopify in these tests: a call to it fails at once (and never reaches the internet).
+  refuseShopifyFetch();
+  const { getEnv, parseEnv } = await import("../../app/env.server");
+  const env = parseEnv();
+  // The app's own modules (shopify.server) read the environment once, at their import: it must be this one.
+  if (getEnv().DATABASE_URL !== env.DATABASE_URL)
+    throw new Error("the app read its environment before the test set it: import the app after startAdminRoutes()");
   const { createRuntime, setRuntime } = await import("../../app/runtime.server");
-  const runtime = await createRuntime(getEnv(), { startWorker: false });
+  const runtime = await createRuntime(env, { startWorker: false });
   setRuntime(runtime);
   const { sessionStorage } = await import("../../app/shopify.server");
   await sessionStorage.storeSession(setUpValidSession({ shop: SHOP, expires: undefined, scope: SCOPES }));
@@ -130,6 +151,7 @@ async function start(): Promise<AdminRoutes> {
     pushes: (await import("../../app/routes/app.pushes._index")) as RouteModule,
     pushDetail: (await import("../../app/routes/app.pushes.$id")) as RouteModule,
     orderPushes: (await import("../../app/routes/api.orders.$orderId.pushes")) as RouteModule,
+    optin: (await import("../../app/routes/api.optin.$orderId")) as RouteModule,
   };
   const { updateShopSettings } = await import("../../app/settings/settings.server");
 
@@ -139,7 +161,9 @@ async function start(): Promise<AdminRoutes> {
     const headers = new Headers({ "user-agent": CHROME_UA, ...options.headers });
     if (init.body !== undefined) headers.set("content-type", "application/json");
     const auth = options.auth ?? "bearer";
-    if (auth === "bearer" || auth === "forged") {
+    if (options.bearer !== undefined) {
+      headers.set("authorization", `Bearer ${options.bearer}`);
+    } else if (auth === "bearer" || auth === "forged") {
       const { token } = await getJwt(TEST_SHOP_NAME, API_KEY, auth === "forged" ? "not-the-app-secret" : API_SECRET_KEY);
       headers.set("authorization", `Bearer ${token}`);
     } else if (auth === "document") {
@@ -178,10 +202,12 @@ async function start(): Promise<AdminRoutes> {
       await updateShopSettings(runtime.db, shop, patch, runtime.box);
     },
     async resetShops(pageId) {
-      for (const table of ["push_attempt", "push", "shopify_order", "webhook_delivery", "shop_settings", "fulfillment_state"]) await runtime.db.run(`DELETE FROM ${table}`);
+      for (const table of ["push_attempt", "push", "shopify_order", "webhook_delivery", "shop_settings", "fulfillment_state"])
+        await runtime.db.run(`DELETE FROM ${table}`);
       sandbox.reset();
       await updateShopSettings(runtime.db, SHOP, { pageId }, runtime.box);
-      await updateShopSettings(runtime.db, OTHER_SHOP, { pageId }, runtime.box);
+      // Only SHOP pushes under the app's secret (JOINCHAT_SINGLE_SHOP): the other shop has its page's own.
+      await updateShopSettings(runtime.db, OTHER_SHOP, { pageId, secret: APP_JOINCHAT_SECRET }, runtime.box);
     },
     async webhook(topic, rawBody, shop = SHOP) {
       const answer = await runtime.receive({ topic, shop, webhookId: randomUUID(), apiVersion: "2026-04", eventId: null, triggeredAt: null, rawBody });

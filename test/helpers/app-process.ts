@@ -17,8 +17,17 @@ import type { Database } from "../../app/db/database.server";
 import { openPostgresDatabase } from "../../app/db/postgres.server";
 import { openSqliteDatabase } from "../../app/db/sqlite.server";
 import { signShopifyWebhook } from "../../app/webhooks/sign-webhook";
-import { createTestPostgresDatabase, removeRedisPrefix, SQLITE_BACKEND, TEST_REDIS_URL, uniqueQueuePrefix, type E2eBackend, type TestPostgresDatabase } from "./backends";
+import {
+  createTestPostgresDatabase,
+  removeRedisPrefix,
+  SQLITE_BACKEND,
+  TEST_REDIS_URL,
+  uniqueQueuePrefix,
+  type E2eBackend,
+  type TestPostgresDatabase,
+} from "./backends";
 import { createTestDatabaseFile } from "./database";
+import { unreachableShopifyEnv, type ShopifyStandIn } from "./shopify-standin";
 
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const SERVER_ENTRY = path.join(PROJECT_ROOT, "server.mjs");
@@ -38,6 +47,11 @@ export interface AppProcessOptions {
   backend?: E2eBackend;
   /** Environment of the worker processes only, over `env`. */
   workerEnv?: Record<string, string>;
+  /**
+   * The Shopify stand-in the app's processes reach (through its proxy, trusting its CA); without one, every https
+   * call of the app is refused at once.
+   */
+  shopify?: ShopifyStandIn;
 }
 
 export interface HttpAnswer {
@@ -99,7 +113,10 @@ export interface AppProcess {
   request(pathname: string, init?: { method?: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: boolean }): Promise<HttpAnswer>;
   /** The operator CLI against the app's database. */
   cli(args: string[]): Promise<CliResult>;
-  /** `shop configure --shop <shop> --page-id <pageId> ...extra`; throws when the CLI refuses. */
+  /**
+   * `shop configure --shop <shop> --page-id <pageId> --secret <the sandbox's default> ...extra` (no default secret when
+   * extra has --secret); throws when the CLI refuses.
+   */
   configureShop(shop: string, extra?: string[], pageId?: string): Promise<string>;
   /** Sends a signal to the web process and every worker, and waits for them to exit (SIGKILL for a crash). */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -313,7 +330,6 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     SHOPIFY_APP_URL: "https://joinchat-push.e2e.example.com",
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     JOINCHAT_API_URL: options.joinchatUrl,
-    JOINCHAT_API_SECRET: TEST_JOINCHAT_API_SECRET,
     JOINCHAT_TIMEOUT_MS: "5000",
     DATABASE_URL: databaseUrl,
     HOST: "127.0.0.1",
@@ -321,8 +337,9 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     LOG_LEVEL: "info",
     DELIVERY_RETRY_BASE_MS: "200",
     DELIVERY_RETRY_CAP_MS: "2000",
-    // No Admin API in tests: any call fails at once instead of going to the internet.
-    SHOPIFY_ADMIN_API_ORIGIN: "http://127.0.0.1:9",
+    // Shopify is the stand-in when the test gives one; else any call to Shopify fails at once instead of going to
+    // the internet. Through Node's env proxy: the app has no setting of its own for where Shopify is.
+    ...(options.shopify ? options.shopify.childEnv() : unreachableShopifyEnv()),
     SHOPIFY_ADMIN_API_TIMEOUT_MS: "500",
     ...(queuePrefix
       ? {
@@ -422,7 +439,10 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   }
 
   function database(): Database {
-    db ??= backend.kind === "postgres" ? openPostgresDatabase(databaseUrl, { max: 4, applicationName: "joinchat-push e2e test" }) : openSqliteDatabase(dbFile, { synchronous: "NORMAL" });
+    db ??=
+      backend.kind === "postgres"
+        ? openPostgresDatabase(databaseUrl, { max: 4, applicationName: "joinchat-push e2e test" })
+        : openSqliteDatabase(dbFile, { synchronous: "NORMAL" });
     return db;
   }
 
@@ -430,7 +450,12 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     DATABASE_URL: databaseUrl,
     ENCRYPTION_KEY: env.ENCRYPTION_KEY,
     SHOPIFY_API_SECRET: env.SHOPIFY_API_SECRET,
+    SHOPIFY_APP_URL: env.SHOPIFY_APP_URL,
+    // `products sync` reaches Shopify with the app's credentials (a test routes its fetches to the stand-in).
+    SHOPIFY_API_KEY: env.SHOPIFY_API_KEY,
     PORT: String(port),
+    // `shop configure` lets the notices be turned on only where the app can send them.
+    JOINCHAT_SEND_API_URL: env.JOINCHAT_SEND_API_URL,
   };
 
   async function dispose(): Promise<void> {
@@ -474,7 +499,11 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
         delete headers[name.toLowerCase()];
         if (value !== null) headers[name.toLowerCase()] = value;
       }
-      return httpRequest(`${url}${opts.path ?? `/webhooks/${topic}`}`, { method: opts.method ?? "POST", headers, body: opts.method === "GET" ? undefined : body });
+      return httpRequest(`${url}${opts.path ?? `/webhooks/${topic}`}`, {
+        method: opts.method ?? "POST",
+        headers,
+        body: opts.method === "GET" ? undefined : body,
+      });
     },
     request(pathname, init) {
       return httpRequest(`${url}${pathname}`, init);
@@ -485,7 +514,9 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       return { code, output: lines.join("\n") };
     },
     async configureShop(shop, extra = [], pageId = "407898491811542") {
-      const result = await app.cli(["shop", "configure", "--shop", shop, "--page-id", pageId, ...extra]);
+      // One page, one secret: the shop's own (the sandbox's default unless the test gives another).
+      const secret = extra.includes("--secret") ? [] : ["--secret", TEST_JOINCHAT_API_SECRET];
+      const result = await app.cli(["shop", "configure", "--shop", shop, "--page-id", pageId, ...secret, ...extra]);
       if (result.code !== 0) throw new Error(`shop configure failed (${result.code}): ${result.output}`);
       return result.output;
     },
@@ -508,16 +539,22 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     async tables() {
       const rows =
         backend.kind === "postgres"
-          ? await database().all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+          ? await database().all<{ name: string }>(
+              "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+            )
           : await database().all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
       return rows.map((r) => r.name).filter((name) => !name.startsWith("_prisma"));
     },
     openDb,
     all<T>(sql: string, ...params: unknown[]) {
-      return conn().prepare(sql).all(...params) as T[];
+      return conn()
+        .prepare(sql)
+        .all(...params) as T[];
     },
     get<T>(sql: string, ...params: unknown[]) {
-      return conn().prepare(sql).get(...params) as T | undefined;
+      return conn()
+        .prepare(sql)
+        .get(...params) as T | undefined;
     },
   };
   return app;

@@ -20,9 +20,7 @@ export const postgresAvailable = TEST_DATABASE_URL !== "";
 /** Whether the tests on PostgreSQL with BullMQ run (CI, or both TEST_DATABASE_URL and TEST_REDIS_URL set). */
 export const scaleOutAvailable = TEST_DATABASE_URL !== "" && TEST_REDIS_URL !== "";
 
-export type E2eBackend =
-  | { kind: "sqlite"; label: string }
-  | { kind: "postgres"; label: string; queue: "embedded" | "bullmq"; workers: number };
+export type E2eBackend = { kind: "sqlite"; label: string } | { kind: "postgres"; label: string; queue: "embedded" | "bullmq"; workers: number };
 
 export const SQLITE_BACKEND: E2eBackend = { kind: "sqlite", label: "SQLite, embedded worker" };
 export const SCALE_OUT_BACKEND: E2eBackend = { kind: "postgres", label: "PostgreSQL, BullMQ workers", queue: "bullmq", workers: 2 };

@@ -2,7 +2,7 @@
 // server on a fresh database pointed at the recorder, on one of the backends (test/helpers/backends.ts). Each
 // test file starts its own per backend and closes it in afterAll.
 import { afterAll, afterEach, beforeAll, describe } from "vitest";
-import { startJoinChatSandbox, type JoinChatSandbox, type ReceivedPush } from "../sandbox/joinchat-sandbox";
+import { startJoinChatSandbox, type JoinChatSandbox, type ReceivedPush, type SandboxOptions } from "../sandbox/joinchat-sandbox";
 import { startAppProcess, TEST_JOINCHAT_API_SECRET, type AppProcess } from "./app-process";
 import { E2E_BACKENDS, type E2eBackend } from "./backends";
 import { startJoinChatRecorder, type JoinChatRecorder } from "./joinchat-recorder";
@@ -14,12 +14,16 @@ export interface E2eStack {
   close(): Promise<void>;
 }
 
-export async function startE2eStack(env: Record<string, string> = {}, backend?: E2eBackend): Promise<E2eStack> {
-  const sandbox = await startJoinChatSandbox({ defaultSecret: TEST_JOINCHAT_API_SECRET });
+/** The sandbox's options for a stack (its secret is the app's): e.g. `{ latency: 300, throttle: {...} }`. */
+export type E2eSandboxOptions = Omit<SandboxOptions, "defaultSecret" | "port" | "host">;
+
+export async function startE2eStack(env: Record<string, string> = {}, backend?: E2eBackend, sandboxOptions: E2eSandboxOptions = {}): Promise<E2eStack> {
+  const sandbox = await startJoinChatSandbox({ ...sandboxOptions, defaultSecret: TEST_JOINCHAT_API_SECRET });
   const recorder = await startJoinChatRecorder(sandbox.url);
   let app: AppProcess;
   try {
-    app = await startAppProcess({ joinchatUrl: recorder.url, env, backend });
+    // The Send API (notices) through the recorder too; a test without it passes JOINCHAT_SEND_API_URL: "".
+    app = await startAppProcess({ joinchatUrl: recorder.url, env: { JOINCHAT_SEND_API_URL: `${recorder.origin}/api/send_message`, ...env }, backend });
   } catch (error) {
     await recorder.close();
     await sandbox.close();
@@ -44,18 +48,30 @@ export async function startE2eStack(env: Record<string, string> = {}, backend?: 
 }
 
 /**
- * The hooks every end-to-end file needs: its own stack before the tests, the sandbox back to normal after each
- * test (no faults, every recipient known), everything stopped at the end. `onStart` receives the stack.
+ * The hooks every end-to-end file needs: its own stack before the tests, the sandbox back to how it started after
+ * each test (no faults, every recipient known, no messaging window, its first latency and throttle), everything
+ * stopped at the end. `onStart` receives the stack.
  */
-export function useE2eStack(onStart: (stack: E2eStack) => void, env: Record<string, string> = {}, backend?: E2eBackend): void {
+export function useE2eStack(
+  onStart: (stack: E2eStack) => void,
+  env: Record<string, string> = {},
+  backend?: E2eBackend,
+  sandboxOptions: E2eSandboxOptions = {},
+): void {
   let stack: E2eStack | undefined;
+  let started: { latency: ReturnType<JoinChatSandbox["latency"]>; throttle: ReturnType<JoinChatSandbox["throttle"]> } | undefined;
   beforeAll(async () => {
-    stack = await startE2eStack(env, backend);
+    stack = await startE2eStack(env, backend, sandboxOptions);
+    started = { latency: stack.sandbox.latency(), throttle: stack.sandbox.throttle() };
     onStart(stack);
   });
   afterEach(() => {
-    stack?.sandbox.clearFaults();
-    stack?.sandbox.setKnownRecipients(null);
+    if (!stack || !started) return;
+    stack.sandbox.clearFaults();
+    stack.sandbox.setKnownRecipients(null);
+    stack.sandbox.setMessagingWindow([]);
+    stack.sandbox.setLatency(started.latency);
+    stack.sandbox.setThrottle(started.throttle);
   });
   afterAll(async () => {
     await stack?.close();

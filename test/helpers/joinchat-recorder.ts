@@ -19,6 +19,8 @@ export interface RecordedRequest {
 export interface JoinChatRecorder {
   /** Point JOINCHAT_API_URL here. */
   url: string;
+  /** http://127.0.0.1:PORT: any other path (the Send API's) goes to the same path of the sandbox. */
+  origin: string;
   requests: RecordedRequest[];
   /** The recorded requests of one push, found by its Idempotency-Key. */
   byKey(key: string): RecordedRequest[];
@@ -27,6 +29,11 @@ export interface JoinChatRecorder {
    * lost them after JoinChat acted (a crash at that moment leaves a push JoinChat has and the app does not know).
    */
   holdAnswers(on: boolean): void;
+  /**
+   * From now on JoinChat's answers wait (recorded, JoinChat has acted) until the returned function is called, then
+   * reach the app: something can happen while the app is sure to be waiting for JoinChat.
+   */
+  gateAnswers(): () => void;
   close(): Promise<void>;
 }
 
@@ -44,6 +51,7 @@ export async function startJoinChatRecorder(targetUrl: string): Promise<JoinChat
   const requests: RecordedRequest[] = [];
   const upstream = new Set<http.ClientRequest>();
   let holding = false;
+  let gate: Promise<void> = Promise.resolve();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -62,7 +70,8 @@ export async function startJoinChatRecorder(targetUrl: string): Promise<JoinChat
       requests.push(record);
       const headers = { ...req.headers, host: target.host, "content-length": String(body.length) };
       delete headers.connection;
-      const out = http.request(target, { method: req.method, headers, agent: false }, (answer) => {
+      // The same path on the sandbox: pushes to the push URL, send_message to the Send API.
+      const out = http.request(new URL(req.url ?? target.pathname, target), { method: req.method, headers, agent: false }, (answer) => {
         const parts: Buffer[] = [];
         answer.on("data", (c: Buffer) => parts.push(c));
         answer.on("end", () => {
@@ -72,10 +81,12 @@ export async function startJoinChatRecorder(targetUrl: string): Promise<JoinChat
           const pass = { ...answer.headers };
           delete pass.connection;
           delete pass["transfer-encoding"];
-          if (!res.destroyed && !holding) {
-            res.writeHead(answer.statusCode ?? 502, pass);
-            res.end(Buffer.concat(parts));
-          }
+          void gate.then(() => {
+            if (!res.destroyed && !holding) {
+              res.writeHead(answer.statusCode ?? 502, pass);
+              res.end(Buffer.concat(parts));
+            }
+          });
         });
       });
       upstream.add(out);
@@ -94,10 +105,19 @@ export async function startJoinChatRecorder(targetUrl: string): Promise<JoinChat
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${target.pathname}`,
+    origin: `http://127.0.0.1:${port}`,
     requests,
     byKey: (key) => requests.filter((r) => r.idempotencyKey === key),
     holdAnswers(on) {
       holding = on;
+    },
+    gateAnswers() {
+      let open!: () => void;
+      gate = new Promise<void>((resolve) => (open = resolve));
+      return () => {
+        gate = Promise.resolve();
+        open();
+      };
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -5,21 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { toRawJson } from "../fixtures/orders";
 import { buildOrderJson, CUSTOMER_GID, CUSTOMER_ID, ORDER_GID, ORDER_ID, PSID } from "../fixtures/orders";
 import { buildFulfillmentJson, FULFILLMENT_GID, FULFILLMENT_ID } from "../fixtures/fulfillments";
-import type { PushRow } from "../../app/delivery/outbox.server";
+import type { PushRow } from "../../app/stores/push-store.server";
 import type { WebhookTopic } from "../../app/webhooks/topics";
-import {
-  bigId,
-  createHarness,
-  dumpAll,
-  insertSession,
-  ORDER_CREATED_MS,
-  OTHER_SHOP,
-  PAGE_ID,
-  rowCounts,
-  rowsMentioning,
-  SHOP,
-  type Harness,
-} from "./support";
+import { bigId, createHarness, dumpAll, insertSession, ORDER_CREATED_MS, OTHER_SHOP, PAGE_ID, rowCounts, rowsMentioning, SHOP, type Harness } from "./support";
 
 let h: Harness;
 
@@ -200,7 +188,9 @@ describe("a repeated webhook id", () => {
     h.clock.now += 60_000;
     // Even with another body (Shopify never does that, but a forged repeat might).
     const a = await h.send("orders/paid", buildOrderJson({ financial_status: "paid" }), { webhookId: "wh-1" });
-    const b = await h.send("fulfillments/update", buildFulfillmentJson({ shipment_status: "delivered", updated_at: "2026-04-16T08:00:00-04:00" }), { webhookId: "wh-2" });
+    const b = await h.send("fulfillments/update", buildFulfillmentJson({ shipment_status: "delivered", updated_at: "2026-04-16T08:00:00-04:00" }), {
+      webhookId: "wh-2",
+    });
     expect([a.status, a.json.duplicate, b.status, b.json.duplicate]).toEqual([200, true, 200, true]);
     expect(await rowCounts(h.db)).toEqual(counts);
     expect(await dumpAll(h.db)).toEqual(before);
@@ -230,7 +220,6 @@ describe("fulfillments", () => {
     ["delivered", { shipment_status: "delivered" }, "delivered"],
     ["picked_up", { shipment_status: "picked_up" }, "delivered"],
     ["failure", { shipment_status: "failure" }, "exception"],
-    ["fulfillment cancelled", { status: "cancelled", shipment_status: "in_transit" }, "cancelled"],
   ];
 
   it("map every Shopify status to JoinChat's tracking_status, one package/update each", async () => {
@@ -285,11 +274,24 @@ describe("fulfillments", () => {
     const packages = (await h.pushes()).filter((p) => p.topic === "package/update");
     expect(packages.map((p) => [p.fulfillment_gid, p.tracking_status, p.status, p.reason])).toEqual([
       [FULFILLMENT_GID, "delivered", "queued", null],
-      [FULFILLMENT_GID, "in_transit", "skipped", "status went backwards"],
-      [FULFILLMENT_GID, "out_for_delivery", "skipped", "status went backwards"],
-      [FULFILLMENT_GID, "shipped", "skipped", "status went backwards"],
-      [other.admin_graphql_api_id, "cancelled", "queued", null],
-      [other.admin_graphql_api_id, "delivered", "skipped", "status went backwards"],
+      [FULFILLMENT_GID, "in_transit", "skipped", "status_backwards"],
+      [FULFILLMENT_GID, "out_for_delivery", "skipped", "status_backwards"],
+      [FULFILLMENT_GID, "shipped", "skipped", "status_backwards"],
+      // Never told of, its cancellation is not news to the buyer; still the end of that parcel.
+      [other.admin_graphql_api_id, "cancelled", "skipped", "buyer_not_told"],
+      [other.admin_graphql_api_id, "delivered", "skipped", "status_backwards"],
+    ]);
+  });
+
+  it("push a cancelled fulfillment only when its buyer was told of the parcel", async () => {
+    await linked();
+    await h.send("orders/create", buildOrderJson());
+    await h.send("fulfillments/create", buildFulfillmentJson({ updated_at: "2026-04-16T08:00:00-04:00" }));
+    await h.send("fulfillments/update", buildFulfillmentJson({ status: "cancelled", updated_at: "2026-04-16T09:00:00-04:00" }));
+    const packages = (await h.pushes()).filter((p) => p.topic === "package/update");
+    expect(packages.map((p) => [p.tracking_status, p.status, p.reason])).toEqual([
+      ["shipped", "queued", null],
+      ["cancelled", "queued", null],
     ]);
   });
 
@@ -316,7 +318,7 @@ describe("fulfillments", () => {
     const packages = (await h.pushes()).filter((p) => p.topic === "package/update");
     expect(packages.map((p) => [p.tracking_status, p.status, p.reason])).toEqual([
       ["in_transit", "queued", null],
-      ["out_for_delivery", "skipped", "stale update"],
+      ["out_for_delivery", "skipped", "stale_update"],
     ]);
     // The stale update did not move the fulfillment's state: the real out_for_delivery still goes.
     await h.send("fulfillments/update", buildFulfillmentJson({ shipment_status: "out_for_delivery", updated_at: "2026-04-16T13:00:00-04:00" }));
@@ -330,7 +332,8 @@ describe("fulfillments", () => {
     const a = await expectAccepted(h.send("fulfillments/update", buildFulfillmentJson({ shipment_status: "delayed" })));
     const push = only((await h.pushes()).filter((p) => p.topic === "package/update"));
     expect(push.status).toBe("skipped");
-    expect(push.reason).toBe("unknown shipment status delayed");
+    // A code, and the status as Shopify sent it beside it.
+    expect([push.reason, push.reason_detail]).toEqual(["unknown_shipment_status", "delayed"]);
     expect(push.tracking_status).toBeNull();
     expect(JSON.parse(a.body).pushes).toEqual([push.id]);
     // The same unknown status again is recorded again (each delivery says what happened to it).
@@ -349,8 +352,8 @@ describe("skip reasons", () => {
     await h.send("fulfillments/create", buildFulfillmentJson());
     const rows = await h.pushes();
     expect(rows.map((r) => [r.topic, r.status, r.reason])).toEqual([
-      ["Order/Receipt", "skipped", "cancelled"],
-      ["package/update", "skipped", "cancelled"],
+      ["Order/Receipt", "skipped", "order_cancelled"],
+      ["package/update", "skipped", "order_cancelled"],
     ]);
   });
 
@@ -363,7 +366,7 @@ describe("skip reasons", () => {
     const rows = await h.pushes();
     expect(rows.map((r) => [r.order_name, r.status, r.reason, r.test])).toEqual([
       ["#2001", "queued", null, 1],
-      ["#2002", "skipped", "test order", 1],
+      ["#2002", "skipped", "test_order", 1],
       ["#2003", "queued", null, 0],
     ]);
   });
@@ -375,9 +378,9 @@ describe("skip reasons", () => {
     await h.send("fulfillments/create", buildFulfillmentJson());
     const rows = await h.pushes();
     expect(rows.map((r) => [r.topic, r.status, r.reason])).toEqual([
-      ["Order/Receipt", "skipped", "page not linked"],
-      ["Order/Receipt", "skipped", "page not linked"],
-      ["package/update", "skipped", "page not linked"],
+      ["Order/Receipt", "skipped", "page_not_linked"],
+      ["Order/Receipt", "skipped", "page_not_linked"],
+      ["package/update", "skipped", "page_not_linked"],
     ]);
     expect(h.woken).toEqual([]);
   });
@@ -395,12 +398,12 @@ describe("skip reasons", () => {
     await h.send("orders/create", buildOrderJson({ ...orderIds(5), financial_status: "pending" }));
     const rows = await h.pushes();
     expect(rows.map((r) => [r.topic, r.status, r.reason])).toEqual([
-      ["Order/Receipt", "skipped", "push type off"],
+      ["Order/Receipt", "skipped", "push_type_off"],
       ["Order/Unpaid", "queued", null],
       ["package/update", "queued", null],
       ["Order/Receipt", "queued", null],
-      ["Order/Unpaid", "skipped", "push type off"],
-      ["package/update", "skipped", "push type off"],
+      ["Order/Unpaid", "skipped", "push_type_off"],
+      ["package/update", "skipped", "push_type_off"],
       ["Order/Unpaid", "queued", null],
     ]);
   });
@@ -412,8 +415,8 @@ describe("skip reasons", () => {
     await h.send("orders/create", buildOrderJson({ ...orderIds(2), ...NO_CONTACT, phone: "555-555-SHIP", email: "not an email" }));
     const rows = await h.pushes();
     expect(rows.map((r) => [r.status, r.reason, r.recipient_kind, r.recipient_value])).toEqual([
-      ["skipped", "no recipient", null, null],
-      ["skipped", "no recipient", null, null],
+      ["skipped", "no_recipient", null, null],
+      ["skipped", "no_recipient", null, null],
     ]);
   });
 });
@@ -422,7 +425,12 @@ describe("recipient", () => {
   const EMAIL = "buyer@example.com";
   const PHONE = "+16135550123";
   const contacts = (psid: string | null, email: string | null, phone: string | null) => ({
-    note_attributes: psid ? [{ name: "gift_note", value: "hi" }, { name: "joinchat_psid", value: psid }] : [],
+    note_attributes: psid
+      ? [
+          { name: "gift_note", value: "hi" },
+          { name: "joinchat_psid", value: psid },
+        ]
+      : [],
     email,
     contact_email: email,
     phone,
@@ -528,9 +536,9 @@ describe("app/uninstalled and app/scopes_update", () => {
     expect(await h.db.get("SELECT shop FROM shop_settings WHERE shop = ?", [SHOP])).toBeUndefined();
     const rows = await h.pushes();
     expect(rows.map((r) => [r.order_name, r.status, r.reason])).toEqual([
-      ["#2001", "cancelled", "app uninstalled"],
-      ["#2002", "cancelled", "app uninstalled"],
-      ["#2003", "skipped", "no recipient"],
+      ["#2001", "cancelled", "app_uninstalled"],
+      ["#2002", "cancelled", "app_uninstalled"],
+      ["#2003", "skipped", "no_recipient"],
     ]);
     // The other shop is untouched.
     expect(await h.db.all(`SELECT id FROM "Session" WHERE shop = ?`, [OTHER_SHOP])).toHaveLength(1);
@@ -538,14 +546,23 @@ describe("app/uninstalled and app/scopes_update", () => {
     expect(await h.db.get("SELECT shop FROM shop_settings WHERE shop = ?", [OTHER_SHOP])).toBeDefined();
     // Webhooks after the uninstall are recorded, never queued.
     await h.send("orders/create", buildOrderJson({ ...orderIds(4) }));
-    expect((await h.pushes()).at(-1)).toMatchObject({ status: "skipped", reason: "page not linked" });
+    expect((await h.pushes()).at(-1)).toMatchObject({ status: "skipped", reason: "page_not_linked" });
   });
 
   it("app/scopes_update stores the new scope on the shop's sessions", async () => {
     await insertSession(h.db, SHOP, { scope: "read_orders" });
     await insertSession(h.db, OTHER_SHOP, { scope: "read_orders" });
     await expectAccepted(
-      h.send("app/scopes_update", JSON.stringify({ id: 1, shop_id: 548380009, current: ["read_orders", "read_fulfillments", "read_products"], previous: ["read_orders"], updated_at: "2026-04-14T10:15:30-04:00" })),
+      h.send(
+        "app/scopes_update",
+        JSON.stringify({
+          id: 1,
+          shop_id: 548380009,
+          current: ["read_orders", "read_fulfillments", "read_products"],
+          previous: ["read_orders"],
+          updated_at: "2026-04-14T10:15:30-04:00",
+        }),
+      ),
     );
     expect(await h.db.get(`SELECT scope FROM "Session" WHERE shop = ?`, [SHOP])).toEqual({ scope: "read_orders,read_fulfillments,read_products" });
     expect(await h.db.get(`SELECT scope FROM "Session" WHERE shop = ?`, [OTHER_SHOP])).toEqual({ scope: "read_orders" });
@@ -556,13 +573,24 @@ describe("compliance topics", () => {
   const EMAIL = "privacy.buyer@example.com";
   const PHONE = "+16135550177";
   const CUSTOMER = 7233918277000123456n;
-  const customer = { id: CUSTOMER, admin_graphql_api_id: `gid://shopify/Customer/${CUSTOMER}`, email: EMAIL, phone: PHONE, first_name: "Pri", last_name: "Vacy" };
+  const customer = {
+    id: CUSTOMER,
+    admin_graphql_api_id: `gid://shopify/Customer/${CUSTOMER}`,
+    email: EMAIL,
+    phone: PHONE,
+    first_name: "Pri",
+    last_name: "Vacy",
+  };
 
   /** An order, its fulfillment (delivered to JoinChat) and a provisional fulfillment push by email only. */
   async function customerActivity(shop = SHOP) {
     await h.configure({ pageId: PAGE_ID }, shop);
     const ids = orderIds(1);
-    await h.send("orders/create", buildOrderJson({ ...ids, email: EMAIL, contact_email: EMAIL, phone: PHONE, customer, note_attributes: [{ name: "joinchat_psid", value: PSID }] }), { shop });
+    await h.send(
+      "orders/create",
+      buildOrderJson({ ...ids, email: EMAIL, contact_email: EMAIL, phone: PHONE, customer, note_attributes: [{ name: "joinchat_psid", value: PSID }] }),
+      { shop },
+    );
     await h.send("fulfillments/create", buildFulfillmentJson({ order_id: ids.id, email: EMAIL }), { shop });
     // A fulfillment of an order the app never saw, addressed by the fulfillment's email.
     await h.send("fulfillments/create", buildFulfillmentJson({ ...fulfillmentIds(5), order_id: bigId(77), email: EMAIL }), { shop });
@@ -581,7 +609,16 @@ describe("compliance topics", () => {
   it("customers/data_request records what is held, with counts", async () => {
     const ids = await customerActivity();
     const a = await expectAccepted(
-      h.send("customers/data_request", toRawJson({ shop_id: 548380009, shop_domain: SHOP, customer: { id: CUSTOMER, email: EMAIL, phone: PHONE }, orders_requested: [ids.id], data_request: { id: 9999 } })),
+      h.send(
+        "customers/data_request",
+        toRawJson({
+          shop_id: 548380009,
+          shop_domain: SHOP,
+          customer: { id: CUSTOMER, email: EMAIL, phone: PHONE },
+          orders_requested: [ids.id],
+          data_request: { id: 9999 },
+        }),
+      ),
     );
     expect(JSON.parse(a.body).ok).toBe(true);
     const row = await h.db.get<{ shop: string; customer_gid: string; data_request_id: string; summary: string }>("SELECT * FROM data_request");
@@ -596,13 +633,32 @@ describe("compliance topics", () => {
 
   it("customers/redact leaves no trace of the customer's email, phone, PSID or id in any table", async () => {
     const ids = await customerActivity();
-    await h.send("customers/data_request", toRawJson({ shop_id: 548380009, shop_domain: SHOP, customer: { id: CUSTOMER, email: EMAIL, phone: PHONE }, orders_requested: [ids.id], data_request: { id: 1 } }));
+    await h.send(
+      "customers/data_request",
+      toRawJson({
+        shop_id: 548380009,
+        shop_domain: SHOP,
+        customer: { id: CUSTOMER, email: EMAIL, phone: PHONE },
+        orders_requested: [ids.id],
+        data_request: { id: 1 },
+      }),
+    );
     // Another customer of the same shop keeps everything.
     const OTHER_PSID = "6024900000000002";
     await h.send("orders/create", buildOrderJson({ ...orderIds(2), note_attributes: [{ name: "joinchat_psid", value: OTHER_PSID }] }));
+    // The Admin API layer's cached PSIDs: the customer's goes, another customer's stays.
+    for (const [customerGid, psid] of [
+      [`gid://shopify/Customer/${CUSTOMER}`, PSID],
+      ["gid://shopify/Customer/4242", OTHER_PSID],
+    ]) {
+      await h.db.run("INSERT INTO customer_psid (shop, customer_gid, psid, fetched_at) VALUES (?, ?, ?, ?)", [SHOP, customerGid, psid, h.clock.now]);
+    }
 
     await expectAccepted(
-      h.send("customers/redact", toRawJson({ shop_id: 548380009, shop_domain: SHOP, customer: { id: CUSTOMER, email: EMAIL, phone: PHONE }, orders_to_redact: [ids.id] })),
+      h.send(
+        "customers/redact",
+        toRawJson({ shop_id: 548380009, shop_domain: SHOP, customer: { id: CUSTOMER, email: EMAIL, phone: PHONE }, orders_to_redact: [ids.id] }),
+      ),
     );
 
     for (const needle of [EMAIL, PHONE, PHONE.slice(2), String(CUSTOMER), PSID]) {
@@ -614,13 +670,17 @@ describe("compliance topics", () => {
     for (const p of mine) expect([p.params, p.body, p.recipient_value, p.recipient_id, p.redacted_at === null]).toEqual([null, null, null, null, false]);
     const other = (await h.pushes()).find((p) => p.order_name === "#2002")!;
     expect(other).toMatchObject({ status: "queued", recipient_value: OTHER_PSID });
+    expect(await h.db.all("SELECT customer_gid, psid FROM customer_psid")).toEqual([{ customer_gid: "gid://shopify/Customer/4242", psid: OTHER_PSID }]);
   });
 
   it("customers/redact cancels the customer's pushes that have not gone out", async () => {
     await h.configure({ pageId: PAGE_ID, unpaidDelayMinutes: 60 });
     await h.send("orders/create", buildOrderJson({ financial_status: "pending", email: EMAIL, contact_email: EMAIL, customer, note_attributes: [] }));
-    await h.send("customers/redact", toRawJson({ shop_id: 548380009, shop_domain: SHOP, customer: { id: CUSTOMER, email: EMAIL, phone: PHONE }, orders_to_redact: [] }));
-    expect(only(await h.pushes())).toMatchObject({ status: "cancelled", reason: "customer data erased", recipient_value: null });
+    await h.send(
+      "customers/redact",
+      toRawJson({ shop_id: 548380009, shop_domain: SHOP, customer: { id: CUSTOMER, email: EMAIL, phone: PHONE }, orders_to_redact: [] }),
+    );
+    expect(only(await h.pushes())).toMatchObject({ status: "cancelled", reason: "customer_data_erased", recipient_value: null });
     expect(await rowsMentioning(h.db, EMAIL)).toEqual([]);
   });
 
@@ -629,14 +689,47 @@ describe("compliance topics", () => {
     await customerActivity(OTHER_SHOP);
     for (const shop of [SHOP, OTHER_SHOP]) {
       await insertSession(h.db, shop);
-      await h.db.run("INSERT INTO product_image (shop, product_gid, url, fetched_at) VALUES (?, ?, ?, ?)", [shop, "gid://shopify/Product/1", "https://cdn.example.com/1.png", h.clock.now]);
-      await h.send("customers/data_request", toRawJson({ shop_id: 1, shop_domain: shop, customer: { id: CUSTOMER, email: EMAIL }, orders_requested: [] }), { shop });
+      await h.db.run("INSERT INTO product_image (shop, product_gid, url, fetched_at) VALUES (?, ?, ?, ?)", [
+        shop,
+        "gid://shopify/Product/1",
+        "https://cdn.example.com/1.png",
+        h.clock.now,
+      ]);
+      // The Admin API layer's cached PSID and the shop's refresh lease and reconnect mark.
+      await h.db.run("INSERT INTO customer_psid (shop, customer_gid, psid, fetched_at) VALUES (?, ?, ?, ?)", [
+        shop,
+        "gid://shopify/Customer/77",
+        PSID,
+        h.clock.now,
+      ]);
+      await h.db.run("INSERT INTO shopify_access (shop, reconnect_reason, reconnect_since, refused_token_hash, updated_at) VALUES (?, ?, ?, ?, ?)", [
+        shop,
+        "refresh refused: invalid_grant",
+        h.clock.now,
+        "0".repeat(64),
+        h.clock.now,
+      ]);
+      await h.send("customers/data_request", toRawJson({ shop_id: 1, shop_domain: shop, customer: { id: CUSTOMER, email: EMAIL }, orders_requested: [] }), {
+        shop,
+      });
     }
     const otherBefore = await rowsMentioning(h.db, OTHER_SHOP);
     const otherAttempts = await h.db.all("SELECT * FROM push_attempt WHERE push_id IN (SELECT id FROM push WHERE shop = ?)", [OTHER_SHOP]);
     expect(otherAttempts.length).toBeGreaterThan(0);
     const counts = await rowCounts(h.db);
-    for (const table of ["push", "push_attempt", "shopify_order", "fulfillment_state", "webhook_delivery", "product_image", "data_request", "shop_settings", "Session"]) {
+    for (const table of [
+      "push",
+      "push_attempt",
+      "shopify_order",
+      "fulfillment_state",
+      "webhook_delivery",
+      "product_image",
+      "customer_psid",
+      "shopify_access",
+      "data_request",
+      "shop_settings",
+      "Session",
+    ]) {
       expect(counts[table], table).toBeGreaterThan(0);
     }
 

@@ -1,6 +1,7 @@
 // The operator CLI (issue 2, point 9) through runCli, on a migrated SQLite file, with the same services
 // the webhooks use: settings are refused whole or saved whole, the secret is encrypted at rest and never
 // shown, pushes can be listed and retried, and webhook send signs like Shopify.
+import { spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
@@ -9,13 +10,12 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../app/cli/main";
 import { deliverPush } from "../../app/delivery/deliver.server";
-import { claimDuePushes, getPush } from "../../app/delivery/outbox.server";
+import { claimDuePushes, getPush } from "../../app/stores/push-store.server";
 import { createSecretBox, SecretBoxError } from "../../app/settings/secret-box.server";
-import { createAdminApi } from "../../app/shopify/admin-api.server";
 import { SHOPIFY_API_VERSION } from "../../app/shopify/api-version";
 import { buildOrderJson } from "../fixtures/orders";
 import { startJoinChatSandbox, type JoinChatSandbox } from "../sandbox/joinchat-sandbox";
-import { bigId, createHarness, ENCRYPTION_KEY, PAGE_ID, SHOP, type Harness } from "./support";
+import { bigId, createHarness, createTestShopifyAdmin, ENCRYPTION_KEY, PAGE_ID, SHOP, type Harness } from "./support";
 
 const APP_SECRET = "shopify-app-secret-for-tests";
 const JOINCHAT_SECRET = "joinchat-shop-secret-1234";
@@ -46,9 +46,30 @@ const settingsRow = () => h.db.get<Record<string, unknown>>("SELECT * FROM shop_
 describe("shop configure", () => {
   it("saves every setting and prints them", async () => {
     const r = await cli(
-      "shop", "configure", "--shop", SHOP, "--page-id", PAGE_ID, "--secret", JOINCHAT_SECRET,
-      "--receipt", "on", "--unpaid", "off", "--package", "on", "--unpaid-delay", "45",
-      "--recipient-preference", "phone", "--test-orders", "off", "--paused", "off", "--package-statuses", "shipped,delivered",
+      "shop",
+      "configure",
+      "--shop",
+      SHOP,
+      "--page-id",
+      PAGE_ID,
+      "--secret",
+      JOINCHAT_SECRET,
+      "--receipt",
+      "on",
+      "--unpaid",
+      "off",
+      "--package",
+      "on",
+      "--unpaid-delay",
+      "45",
+      "--recipient-preference",
+      "phone",
+      "--test-orders",
+      "off",
+      "--paused",
+      "off",
+      "--package-statuses",
+      "shipped,delivered",
     );
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain(`Saved settings of ${SHOP}`);
@@ -136,6 +157,32 @@ describe("shop configure", () => {
     });
   });
 
+  it("turns the notices on only where JOINCHAT_SEND_API_URL is set, and they are off by default", async () => {
+    const first = await cli("shop", "configure", "--shop", SHOP, "--page-id", PAGE_ID);
+    expect(first.out).toMatch(/cancellation notice\s+off/);
+    expect(first.out).toMatch(/refund notice\s+off/);
+    const refused = await cli("shop", "configure", "--shop", SHOP, "--cancel-notice", "on", "--refund-notice", "on");
+    expect(refused.code).toBe(2);
+    expect(refused.out).toMatch(/--cancel-notice cannot be turned on: JOINCHAT_SEND_API_URL/);
+    expect(refused.out).toMatch(/--refund-notice cannot be turned on: JOINCHAT_SEND_API_URL/);
+    const off = await cli("shop", "configure", "--shop", SHOP, "--cancel-notice", "off");
+    expect(off.code, off.out).toBe(0);
+    const on = await cliWith(
+      { ...env, JOINCHAT_SEND_API_URL: "https://joinchat.example/api/send_message" },
+      "shop",
+      "configure",
+      "--shop",
+      SHOP,
+      "--cancel-notice",
+      "on",
+      "--refund-notice",
+      "on",
+    );
+    expect(on.code, on.out).toBe(0);
+    expect(on.out).toMatch(/cancellation notice\s+on/);
+    expect(on.out).toMatch(/refund notice\s+on/);
+  });
+
   it("works without ENCRYPTION_KEY when no secret is given", async () => {
     const r = await cliWith({ DATABASE_URL: env.DATABASE_URL }, "shop", "configure", "--shop", SHOP, "--page-id", PAGE_ID);
     expect(r.code, r.out).toBe(0);
@@ -143,16 +190,36 @@ describe("shop configure", () => {
 });
 
 describe("the JoinChat API secret", () => {
+  it("--secret - reads it from standard input (npm run cli's entry): kept out of argv and the shell's history", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "app/cli/main.ts", "shop", "configure", "--shop", SHOP, "--page-id", PAGE_ID, "--secret", "-"], {
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env } as unknown as NodeJS.ProcessEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+    child.stdin.end(`${JOINCHAT_SECRET}\n`);
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code, output).toBe(0);
+    expect(output).not.toContain(JOINCHAT_SECRET);
+    expect(createSecretBox(ENCRYPTION_KEY).decrypt((await settingsRow())!.secret_ciphertext as string, SHOP)).toBe(JOINCHAT_SECRET);
+
+    const empty = await runCli(["shop", "configure", "--shop", SHOP, "--secret", "-"], { out: () => {}, env, stdin: async () => "" });
+    expect(empty).toBe(2);
+  });
+
   it("is encrypted at rest: not in the row, readable with the key, not with another", async () => {
     expect((await cli("shop", "configure", "--shop", SHOP, "--page-id", PAGE_ID, "--secret", JOINCHAT_SECRET)).code).toBe(0);
     const row = (await settingsRow())!;
     const sealed = row.secret_ciphertext as string;
-    expect(sealed).toMatch(/^v1\./);
+    expect(sealed).toMatch(/^v2\.k0\./);
     expect(sealed).not.toContain(JOINCHAT_SECRET);
     expect(sealed).not.toContain(Buffer.from(JOINCHAT_SECRET).toString("base64").slice(0, 12));
     expect(Number(row.secret_set_at)).toBeGreaterThan(0);
-    expect(createSecretBox(ENCRYPTION_KEY).decrypt(sealed)).toBe(JOINCHAT_SECRET);
-    expect(() => createSecretBox(randomBytes(32).toString("base64")).decrypt(sealed)).toThrow(SecretBoxError);
+    expect(createSecretBox(ENCRYPTION_KEY).decrypt(sealed, SHOP)).toBe(JOINCHAT_SECRET);
+    expect(() => createSecretBox(randomBytes(32).toString("base64")).decrypt(sealed, SHOP)).toThrow(SecretBoxError);
+    // Bound to its shop: the same ciphertext does not open for another.
+    expect(() => createSecretBox(ENCRYPTION_KEY).decrypt(sealed, "another-shop.myshopify.com")).toThrow(SecretBoxError);
     // Nowhere else in the database either.
     const dump = JSON.stringify(await h.db.all("SELECT * FROM shop_settings"));
     expect(dump).not.toContain(JOINCHAT_SECRET);
@@ -203,9 +270,9 @@ describe("pushes", () => {
     return {
       db: h.db,
       box: h.box,
-      adminApi: createAdminApi({ sql: h.db, apiVersion: SHOPIFY_API_VERSION, timeoutMs: 200 }),
+      adminApi: createTestShopifyAdmin(h.db, 200),
       joinchatUrl: sandbox.url,
-      defaultSecret: JOINCHAT_SECRET,
+      singleShopSecret: { shop: SHOP, secret: JOINCHAT_SECRET },
       timeoutMs: 5_000,
       policy,
     };
@@ -246,7 +313,7 @@ describe("pushes", () => {
       [rows[1].id, "#4002", "failed"],
       [rows[0].id, "#4001", "delivered"],
     ]);
-    expect(listed[0].reason).toBe("cancelled");
+    expect(listed[0].reason).toBe("order_cancelled");
     expect(listed[1].lastError).toBe("10010 Recipient not found");
     expect(listed[2].recipient).toBe("f***@example.com");
     expect(r.out).not.toContain("first@example.com");
@@ -301,7 +368,7 @@ describe("pushes", () => {
     const [claimed] = await claimDuePushes(h.db, Date.now(), 10, 60_000);
     expect(await deliverPush(deps, claimed)).toBe("failed");
     const failed = (await getPush(h.db, claimed.id))!;
-    expect(failed.last_error).toMatch(/gave up/);
+    expect(failed.reason).toBe("retries_exhausted");
     const r = await cli("pushes", "retry", String(failed.id));
     expect(r.code, r.out).toBe(0);
     expect((await getPush(h.db, failed.id))!).toMatchObject({ status: "queued", idempotency_key: failed.idempotency_key, body: failed.body });

@@ -4,13 +4,18 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import type { Database, Sql } from "../../app/db/database.server";
-import type { PushRow } from "../../app/delivery/outbox.server";
+import type { PushRow } from "../../app/stores/push-store.server";
 import { setLogLevel } from "../../app/logger.server";
 import { createSecretBox, type SecretBox } from "../../app/settings/secret-box.server";
-import { updateShopSettings, type ShopSettings } from "../../app/settings/settings.server";
+import { updateShopSettings } from "../../app/settings/settings.server";
+import type { ShopSettings } from "../../app/settings/shop-settings";
 import type { ShopSettingsPatch } from "../../app/settings/settings-schema";
-import { createGroupCommit, type GroupCommit } from "../../app/webhooks/group-commit.server";
+import { createGroupCommit, type GroupCommit } from "../../app/db/group-commit.server";
+import { createEmbeddedScheduler } from "../../app/delivery/scheduler.server";
+import { createShopifyAdmin, type ShopifyAdmin } from "../../app/shopify/admin-api/index.server";
+import { SHOPIFY_API_VERSION } from "../../app/shopify/api-version";
 import { createWebhookReceiver, type WebhookAnswer } from "../../app/webhooks/receive.server";
+import { STANDIN_API_KEY, STANDIN_API_SECRET } from "../helpers/shopify-standin";
 import type { WebhookTopic } from "../../app/webhooks/topics";
 import { openTestDatabase } from "../helpers/database";
 
@@ -53,11 +58,14 @@ export function createHarness(options: { onPushesStored?: (dueAt: number) => voi
   const commit = createGroupCommit(db);
   const clock = { now: ORDER_CREATED_MS + 10 * 60_000 };
   const woken: number[] = [];
-  const onPushesStored = (dueAt: number) => {
-    woken.push(dueAt);
-    options.onPushesStored?.(dueAt);
-  };
-  const receive = createWebhookReceiver({ commit, onPushesStored, now: () => clock.now });
+  // The embedded scheduler port, in front of whatever the test wakes.
+  const scheduler = createEmbeddedScheduler({
+    wake: (dueAt = clock.now) => {
+      woken.push(dueAt);
+      options.onPushesStored?.(dueAt);
+    },
+  });
+  const receive = createWebhookReceiver({ commit, scheduler, now: () => clock.now });
   return {
     db,
     file,
@@ -92,9 +100,7 @@ export function createHarness(options: { onPushesStored?: (dueAt: number) => voi
 
 /** Every table of the database, from sqlite_master (so a table added later is covered too). */
 export async function tableNames(sql: Sql): Promise<string[]> {
-  const rows = await sql.all<{ name: string }>(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-  );
+  const rows = await sql.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
   return rows.map((r) => r.name);
 }
 
@@ -123,19 +129,31 @@ export async function rowsMentioning(sql: Sql, needle: string): Promise<{ table:
     const columns = await sql.all<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`);
     if (columns.length === 0) continue;
     const where = columns.map((c) => `CAST("${c.name}" AS TEXT) LIKE ?`).join(" OR ");
-    const rows = await sql.all<Record<string, unknown>>(`SELECT * FROM "${table}" WHERE ${where}`, columns.map(() => `%${needle}%`));
+    const rows = await sql.all<Record<string, unknown>>(
+      `SELECT * FROM "${table}" WHERE ${where}`,
+      columns.map(() => `%${needle}%`),
+    );
     for (const row of rows) found.push({ table, row });
   }
   return found;
 }
 
 /** An offline Admin API session as Shopify's session storage writes it. */
-export async function insertSession(sql: Sql, shop: string, options: { accessToken?: string; scope?: string; online?: boolean; email?: string } = {}): Promise<string> {
+export async function insertSession(
+  sql: Sql,
+  shop: string,
+  options: { accessToken?: string; scope?: string; online?: boolean; email?: string } = {},
+): Promise<string> {
   const id = options.online ? `${shop}_${randomUUID()}` : `offline_${shop}`;
-  await sql.run(
-    `INSERT INTO "Session" ("id", "shop", "state", "isOnline", "scope", "accessToken", "email") VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [id, shop, "state", options.online ? 1 : 0, options.scope ?? "read_orders,read_fulfillments,read_products", options.accessToken ?? "shpat_test_token", options.email ?? null],
-  );
+  await sql.run(`INSERT INTO "Session" ("id", "shop", "state", "isOnline", "scope", "accessToken", "email") VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+    id,
+    shop,
+    "state",
+    options.online ? 1 : 0,
+    options.scope ?? "read_orders,read_fulfillments,read_products",
+    options.accessToken ?? "shpat_test_token",
+    options.email ?? null,
+  ]);
   return id;
 }
 
@@ -195,32 +213,35 @@ export interface RecordingProxy {
 export async function startRecordingProxy(targetUrl: string): Promise<RecordingProxy> {
   const target = new URL(targetUrl);
   const proxy: RecordingProxy = { url: "", requests: [], inFlight: 0, maxInFlight: 0, close: async () => {} };
-  const server = createServer(async (req, res) => {
-    proxy.inFlight += 1;
-    proxy.maxInFlight = Math.max(proxy.maxInFlight, proxy.inFlight);
-    let counted = true;
-    const done = () => {
-      if (counted) proxy.inFlight -= 1;
-      counted = false;
-    };
-    // The answer left (finish) or the connection went (close): whichever comes first.
-    res.on("finish", done);
-    res.on("close", done);
-    const body = await readBody(req);
-    proxy.requests.push({ at: Date.now(), method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: body.toString("utf8") });
-    const upstream = httpRequest(
-      { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => req.socket.destroy());
-    // The client gave up (its timeout): let go of the sandbox too.
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    upstream.end(body);
+  // A failed request fails its test through the client's answer; it must not crash the test process.
+  const server = createServer((req, res) => {
+    void (async () => {
+      proxy.inFlight += 1;
+      proxy.maxInFlight = Math.max(proxy.maxInFlight, proxy.inFlight);
+      let counted = true;
+      const done = () => {
+        if (counted) proxy.inFlight -= 1;
+        counted = false;
+      };
+      // The answer left (finish) or the connection went (close): whichever comes first.
+      res.on("finish", done);
+      res.on("close", done);
+      const body = await readBody(req);
+      proxy.requests.push({ at: Date.now(), method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: body.toString("utf8") });
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on("error", () => req.socket.destroy());
+      // The client gave up (its timeout): let go of the sandbox too.
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      upstream.end(body);
+    })().catch((error: Error) => res.destroy(error));
   });
   const listening = await listen(server);
   proxy.url = `http://127.0.0.1:${listening.port}${target.pathname}`;
@@ -228,66 +249,25 @@ export async function startRecordingProxy(targetUrl: string): Promise<RecordingP
   return proxy;
 }
 
-export interface AdminCall {
-  token: string | undefined;
-  path: string;
-  operation: string;
-  variables: Record<string, unknown>;
-}
-
-export interface AdminApiStandIn {
-  origin: string;
-  calls: AdminCall[];
-  /** "ok" answers from the maps below; "hang" never answers; "error" answers HTTP 500. */
-  mode: "ok" | "hang" | "error";
-  images: Map<string, string>;
-  customerPsids: Map<string, string>;
-  orders: Map<string, Record<string, unknown>>;
-  close(): Promise<void>;
-}
-
-/** A stand-in for Shopify's Admin GraphQL endpoint, answering the app's three queries. */
-export async function startAdminApiStandIn(): Promise<AdminApiStandIn> {
-  const api: AdminApiStandIn = {
-    origin: "",
-    calls: [],
-    mode: "ok",
-    images: new Map(),
-    customerPsids: new Map(),
-    orders: new Map(),
-    close: async () => {},
-  };
-  const server = createServer(async (req, res) => {
-    const raw = await readBody(req);
-    const { query, variables } = JSON.parse(raw.toString("utf8")) as { query: string; variables: Record<string, unknown> };
-    const operation = /query\s+(\w+)/.exec(query)?.[1] ?? "unknown";
-    api.calls.push({ token: req.headers["x-shopify-access-token"] as string | undefined, path: req.url ?? "", operation, variables });
-    if (api.mode === "hang") return;
-    if (api.mode === "error") {
-      res.writeHead(500, { "content-type": "application/json" });
-      return res.end(JSON.stringify({ errors: "Internal error" }));
-    }
-    let data: unknown = null;
-    if (operation === "ProductImages") {
-      data = {
-        nodes: (variables.ids as string[]).map((id) => {
-          const url = api.images.get(id);
-          return url ? { id, featuredMedia: { preview: { image: { url } } } } : { id, featuredMedia: null };
-        }),
-      };
-    } else if (operation === "CustomerPsid") {
-      const psid = api.customerPsids.get(variables.id as string);
-      data = { customer: { metafield: psid ? { value: psid } : null } };
-    } else if (operation === "OrderContact") {
-      data = { order: api.orders.get(variables.id as string) ?? null };
-    }
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ data }));
+/**
+ * The app's Admin API layer as a process builds it, with the Shopify stand-in's app credentials: it reaches
+ * https://<shop>.myshopify.com, which is the stand-in when the test routes its fetches there (routeShopifyFetch).
+ * Without an offline session for a shop it asks nothing.
+ */
+export function createTestShopifyAdmin(db: Sql, timeoutMs = 300): ShopifyAdmin {
+  return createShopifyAdmin({
+    db,
+    box: createSecretBox(ENCRYPTION_KEY),
+    credentials: {
+      apiKey: STANDIN_API_KEY,
+      apiSecret: STANDIN_API_SECRET,
+      appUrl: "https://joinchat-push.test.example.com",
+      scopes: ["read_orders", "read_fulfillments", "read_products", "read_customers"],
+      apiVersion: SHOPIFY_API_VERSION,
+    },
+    timeoutMs,
+    tokens: { pollMs: 20 },
   });
-  const listening = await listen(server);
-  api.origin = `http://127.0.0.1:${listening.port}`;
-  api.close = listening.close;
-  return api;
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../app/cli/main";
 import type { Database } from "../../app/db/database.server";
 import { openPostgresDatabase } from "../../app/db/postgres.server";
-import { getPush, storeResend } from "../../app/delivery/outbox.server";
+import { getPush, storeResend } from "../../app/stores/push-store.server";
 import { getShopSecret } from "../../app/settings/settings.server";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
 import { buildOrderJson, toRawJson } from "../fixtures/orders";
@@ -35,22 +35,54 @@ describe.skipIf(!postgresAvailable)("db copy: SQLite to PostgreSQL", () => {
     await h.configure({ pageId: "407898491811542" }, OTHER_SHOP);
     // An online session with its booleans and times, as Shopify's library stores it.
     const { sessionStorage } = await import("../../app/shopify.server");
-    const online = new Session({ id: `${h.shop}_42`, shop: h.shop, state: "online", isOnline: true, scope: "read_orders", expires: new Date("2027-01-02T03:04:05.678Z"), accessToken: "shpua_x" });
+    const online = new Session({
+      id: `${h.shop}_42`,
+      shop: h.shop,
+      state: "online",
+      isOnline: true,
+      scope: "read_orders",
+      expires: new Date("2027-01-02T03:04:05.678Z"),
+      accessToken: "shpua_x",
+    });
     online.onlineAccessInfo = {
       expires_in: 86_400,
       associated_user_scope: "read_orders",
-      associated_user: { id: 902541635, first_name: "Ann", last_name: "Lee", email: "ann@example.com", email_verified: true, account_owner: true, locale: "zh-CN", collaborator: false },
+      associated_user: {
+        id: 902541635,
+        first_name: "Ann",
+        last_name: "Lee",
+        email: "ann@example.com",
+        email_verified: true,
+        account_owner: true,
+        locale: "zh-CN",
+        collaborator: false,
+      },
     };
     await sessionStorage.storeSession(online);
     // Pushes of every kind: delivered, a failure, one waiting for its time, a shipping update, a data request.
     h.sandbox.setKnownRecipients(["6024912345678901"]);
     await h.webhook("orders/create", buildOrderJson({ id: 9101, admin_graphql_api_id: "gid://shopify/Order/9101", name: "#9101" }));
-    await h.webhook("fulfillments/create", buildFulfillmentJson({ id: 9201, admin_graphql_api_id: "gid://shopify/Fulfillment/9201", order_id: 9101, shipment_status: "in_transit" }));
+    await h.webhook(
+      "fulfillments/create",
+      buildFulfillmentJson({ id: 9201, admin_graphql_api_id: "gid://shopify/Fulfillment/9201", order_id: 9101, shipment_status: "in_transit" }),
+    );
     await h.webhook("orders/create", buildOrderJson({ id: 9102, admin_graphql_api_id: "gid://shopify/Order/9102", name: "#9102", note_attributes: [] }));
     await h.deliverDue();
-    await h.webhook("orders/create", buildOrderJson({ id: 9103, admin_graphql_api_id: "gid://shopify/Order/9103", name: "#9103", financial_status: "pending" }));
+    await h.webhook(
+      "orders/create",
+      buildOrderJson({ id: 9103, admin_graphql_api_id: "gid://shopify/Order/9103", name: "#9103", financial_status: "pending" }),
+    );
     await h.webhook("orders/create", buildOrderJson({ id: 9104, admin_graphql_api_id: "gid://shopify/Order/9104", name: "#9104" }), OTHER_SHOP);
-    await h.webhook("customers/data_request", toRawJson({ shop_id: 1, shop_domain: h.shop, customer: { id: 1, email: "buyer@example.com", phone: null }, orders_requested: [9101], data_request: { id: 77 } }));
+    await h.webhook(
+      "customers/data_request",
+      toRawJson({
+        shop_id: 1,
+        shop_domain: h.shop,
+        customer: { id: 1, email: "buyer@example.com", phone: null },
+        orders_requested: [9101],
+        data_request: { id: 77 },
+      }),
+    );
     target = await createTestPostgresDatabase();
     pg = openPostgresDatabase(target.url, { max: 2 });
   }, 120_000);
@@ -83,7 +115,12 @@ describe.skipIf(!postgresAvailable)("db copy: SQLite to PostgreSQL", () => {
         }),
       ),
     );
-    const key = (row: Record<string, unknown>) => JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k]]));
+    const key = (row: Record<string, unknown>) =>
+      JSON.stringify(
+        Object.keys(row)
+          .sort()
+          .map((k) => [k, row[k]]),
+      );
     return normal.sort((a, b) => key(a).localeCompare(key(b)));
   }
 
@@ -99,7 +136,9 @@ describe.skipIf(!postgresAvailable)("db copy: SQLite to PostgreSQL", () => {
     expect(await tablesOf(pg)).toEqual(tables);
     for (const table of tables) expect(await rowsOf(pg, table), table).toEqual(await rowsOf(h.db, table));
     // What is stored with a type of its own on PostgreSQL reads back as it was meant.
-    const session = await pg.get<{ isOnline: boolean; expires: Date; accountOwner: boolean; collaborator: boolean }>(`SELECT * FROM "Session" WHERE "isOnline" = true`);
+    const session = await pg.get<{ isOnline: boolean; expires: Date; accountOwner: boolean; collaborator: boolean }>(
+      `SELECT * FROM "Session" WHERE "isOnline" = true`,
+    );
     expect(session).toMatchObject({ isOnline: true, accountOwner: true, collaborator: false });
     expect(session!.expires.toISOString()).toBe("2027-01-02T03:04:05.678Z");
     // The secret still opens with the app's ENCRYPTION_KEY.
@@ -140,10 +179,24 @@ describe.skipIf(!postgresAvailable)("db copy: SQLite to PostgreSQL", () => {
     expect(waiting).toMatchObject({ shop: OTHER_SHOP });
     const sandbox = await startJoinChatSandbox({ defaultSecret: TEST_JOINCHAT_API_SECRET });
     sandbox.setSecret(h.shop, SECRET);
-    // The app's processes on PostgreSQL with BullMQ, on the copied database, with the key its secrets were sealed with.
-    const app = await startAppProcess({ joinchatUrl: sandbox.url, backend: SCALE_OUT_BACKEND, env: { DATABASE_URL: target.url, ENCRYPTION_KEY: process.env.ENCRYPTION_KEY! } });
+    // The app's processes on PostgreSQL with BullMQ, on the copied database, with the key its secrets were sealed with;
+    // OTHER_SHOP linked its page without a secret of its own: it is the single shop of the operator's secret.
+    const app = await startAppProcess({
+      joinchatUrl: sandbox.url,
+      backend: SCALE_OUT_BACKEND,
+      env: {
+        DATABASE_URL: target.url,
+        ENCRYPTION_KEY: process.env.ENCRYPTION_KEY!,
+        JOINCHAT_API_SECRET: TEST_JOINCHAT_API_SECRET,
+        JOINCHAT_SINGLE_SHOP: OTHER_SHOP,
+      },
+    });
     try {
-      await waitFor(async () => (await pg.get<{ status: string }>("SELECT status FROM push WHERE id = ?", [waiting!.id]))?.status === "delivered", 30_000, "the waiting push to be delivered");
+      await waitFor(
+        async () => (await pg.get<{ status: string }>("SELECT status FROM push WHERE id = ?", [waiting!.id]))?.status === "delivered",
+        30_000,
+        "the waiting push to be delivered",
+      );
       expect(sandbox.received.filter((r) => r.shop === OTHER_SHOP && r.topic === "Order/Receipt" && !r.replay)).toHaveLength(1);
     } finally {
       await app.stop();

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../app/db/database.server";
 import { openPostgresDatabase } from "../../app/db/postgres.server";
-import { claimDuePushes, claimPush, releasePush, releaseStalledPushes, storeResend, getPush } from "../../app/delivery/outbox.server";
+import { claimDuePushes, claimPush, releasePush, releaseStalledPushes, storeResend, getPush } from "../../app/stores/push-store.server";
 import { createTestPostgresDatabase, postgresAvailable, type TestPostgresDatabase } from "../helpers/backends";
 
 const LEASE_MS = 60_000;
@@ -37,10 +37,10 @@ describe.skipIf(!postgresAvailable)("the Database over PostgreSQL", () => {
   it("gives BIGINT columns and COUNT(*) back as numbers, and counts the rows a statement changed", async () => {
     const now = Date.now();
     const id = await insertPush("numbers.myshopify.com", now);
-    const row = await db.get<{ due_at: unknown; id: unknown; n: unknown }>("SELECT due_at, id, (SELECT COUNT(*) FROM push WHERE shop = ?) AS n FROM push WHERE id = ?", [
-      "numbers.myshopify.com",
-      id,
-    ]);
+    const row = await db.get<{ due_at: unknown; id: unknown; n: unknown }>(
+      "SELECT due_at, id, (SELECT COUNT(*) FROM push WHERE shop = ?) AS n FROM push WHERE id = ?",
+      ["numbers.myshopify.com", id],
+    );
     expect(row).toEqual({ due_at: now, id, n: 1 });
     expect(await db.run("UPDATE push SET reason = ? WHERE shop = ?", ["x", "numbers.myshopify.com"])).toEqual({ changes: 1 });
     expect(await db.run("UPDATE push SET reason = ? WHERE shop = ?", ["x", "nobody.myshopify.com"])).toEqual({ changes: 0 });
@@ -87,38 +87,42 @@ describe.skipIf(!postgresAvailable)("the Database over PostgreSQL", () => {
     expect(await storeResend(db, original, 12347, "request-1")).toEqual({ id: once.id, created: false });
   });
 
-  it("four processes claiming at once (FOR UPDATE SKIP LOCKED) take every due push exactly once, at most 3 per shop per claim", { timeout: 60_000 }, async () => {
-    await db.run("UPDATE push SET status = 'cancelled' WHERE status IN ('queued', 'retrying')");
-    const now = Date.now();
-    const shops = ["a", "b", "c", "d", "e"].map((s) => `claim-${s}.myshopify.com`);
-    const ids = new Set<number>();
-    for (let i = 0; i < 200; i++) ids.add(await insertPush(shops[i % shops.length], now - 1000 + i));
-    const processes = Array.from({ length: 4 }, () => openPostgresDatabase(database.url, { max: 2 }));
-    const claimedBy = new Map<number, number>();
-    try {
-      await Promise.all(
-        processes.map(async (proc, p) => {
-          for (;;) {
-            const rows = await proc.transaction((tx) => claimDuePushes(tx, now + 1000, 7, LEASE_MS, { perShop: 3, busy: new Map() }));
-            if (rows.length === 0) break;
-            const perShop = new Map<string, number>();
-            for (const row of rows) {
-              perShop.set(row.shop, (perShop.get(row.shop) ?? 0) + 1);
-              expect(claimedBy.has(row.id), `push ${row.id} claimed twice`).toBe(false);
-              claimedBy.set(row.id, p);
-              expect(row).toMatchObject({ status: "sending", attempts: 1 });
+  it(
+    "four processes claiming at once (FOR UPDATE SKIP LOCKED) take every due push exactly once, at most 3 per shop per claim",
+    { timeout: 60_000 },
+    async () => {
+      await db.run("UPDATE push SET status = 'cancelled' WHERE status IN ('queued', 'retrying')");
+      const now = Date.now();
+      const shops = ["a", "b", "c", "d", "e"].map((s) => `claim-${s}.myshopify.com`);
+      const ids = new Set<number>();
+      for (let i = 0; i < 200; i++) ids.add(await insertPush(shops[i % shops.length], now - 1000 + i));
+      const processes = Array.from({ length: 4 }, () => openPostgresDatabase(database.url, { max: 2 }));
+      const claimedBy = new Map<number, number>();
+      try {
+        await Promise.all(
+          processes.map(async (proc, p) => {
+            for (;;) {
+              const rows = await proc.transaction((tx) => claimDuePushes(tx, now + 1000, 7, LEASE_MS, { perShop: 3, busy: new Map() }));
+              if (rows.length === 0) break;
+              const perShop = new Map<string, number>();
+              for (const row of rows) {
+                perShop.set(row.shop, (perShop.get(row.shop) ?? 0) + 1);
+                expect(claimedBy.has(row.id), `push ${row.id} claimed twice`).toBe(false);
+                claimedBy.set(row.id, p);
+                expect(row).toMatchObject({ status: "sending", attempts: 1 });
+              }
+              expect(Math.max(...perShop.values())).toBeLessThanOrEqual(3);
             }
-            expect(Math.max(...perShop.values())).toBeLessThanOrEqual(3);
-          }
-        }),
-      );
-    } finally {
-      await Promise.all(processes.map((p) => p.close()));
-    }
-    expect(new Set(claimedBy.keys())).toEqual(ids);
-    // Every process took a share.
-    expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
-  });
+          }),
+        );
+      } finally {
+        await Promise.all(processes.map((p) => p.close()));
+      }
+      expect(new Set(claimedBy.keys())).toEqual(ids);
+      // Every process took a share.
+      expect(new Set(claimedBy.values()).size).toBeGreaterThan(1);
+    },
+  );
 
   it("many jobs for one push: one claim wins; the others see it in flight, then settled", async () => {
     const id = await insertPush("one-winner.myshopify.com", Date.now() - 10);

@@ -1,7 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from "vitest";
-import { signBody } from "../../app/joinchat/sign";
-import { examplePackagePush, exampleReceiptPush, recipientIdOf, startJoinChatSandbox, type JoinChatSandbox } from "./joinchat-sandbox";
+import { signBody } from "../../app/hmac";
+import {
+  DEFAULT_LATENCY,
+  examplePackagePush,
+  exampleReceiptPush,
+  recipientIdOf,
+  startJoinChatSandbox,
+  verifyJoinChatSignature,
+  type JoinChatSandbox,
+} from "./joinchat-sandbox";
 
 const SHOP = "demo-shop.myshopify.com";
 const SECRET = "default-secret";
@@ -18,6 +26,8 @@ afterAll(async () => {
 });
 beforeEach(() => {
   sandbox.reset();
+  sandbox.setLatency(DEFAULT_LATENCY);
+  sandbox.setThrottle(null);
 });
 
 interface PostOptions {
@@ -184,7 +194,8 @@ describe("envelope rules", () => {
 });
 
 describe("receipt params rules", () => {
-  const cases: [string, (params: Record<string, any>) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the cases break the params in every way
+  const cases: [string, (params: Record<string, any>) => void, RegExp][] = [
     ["recipient_name missing", (p) => delete p.recipient_name, /params\.recipient_name is required/],
     ["order_number empty", (p) => (p.order_number = ""), /params\.order_number/],
     ["order_number a number", (p) => (p.order_number = 1001), /params\.order_number must be a string/],
@@ -241,7 +252,8 @@ describe("receipt params rules", () => {
 });
 
 describe("package/update params rules", () => {
-  const cases: [string, (params: Record<string, any>) => void, RegExp][] = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the cases break the params in every way
+  const cases: [string, (params: Record<string, any>) => void, RegExp][] = [
     ["unknown tracking_status", (p) => (p.tracking_status = "lost"), /params\.tracking_status must be one of/],
     ["tracking_status missing", (p) => delete p.tracking_status, /params\.tracking_status is required/],
     ["tracking_number missing", (p) => delete p.tracking_number, /params\.tracking_number is required/],
@@ -438,5 +450,31 @@ describe("control endpoints", () => {
     expect((await control("POST", "reset")).status).toBe(200);
     expect((await control("GET", "stats")).json).toMatchObject({ accepted: 0, faulted: 0 });
     expect((await control("GET", "nothing")).status).toBe(404);
+  });
+});
+
+describe("verifyJoinChatSignature (JoinChat's check of the app's signature)", () => {
+  const body = '{"success":true}';
+  const good = signBody(body, "k");
+
+  it("accepts the right signature", () => {
+    expect(verifyJoinChatSignature(body, "k", good)).toBe(true);
+    expect(verifyJoinChatSignature(Buffer.from(body), "k", good)).toBe(true);
+  });
+
+  it("rejects a wrong secret, a wrong body and a tampered signature", () => {
+    expect(verifyJoinChatSignature(body, "other", good)).toBe(false);
+    expect(verifyJoinChatSignature(body + " ", "k", good)).toBe(false);
+    const flipped = (good[0] === "A" ? "B" : "A") + good.slice(1);
+    expect(verifyJoinChatSignature(body, "k", flipped)).toBe(false);
+  });
+
+  it("returns false instead of throwing on odd input", () => {
+    expect(verifyJoinChatSignature(body, "k", "")).toBe(false);
+    expect(verifyJoinChatSignature(body, "k", "short")).toBe(false);
+    expect(verifyJoinChatSignature(body, "k", good + "==")).toBe(false);
+    expect(verifyJoinChatSignature(body, "k", "é".repeat(good.length))).toBe(false);
+    expect(verifyJoinChatSignature(body, "k", null)).toBe(false);
+    expect(verifyJoinChatSignature(body, "k", undefined)).toBe(false);
   });
 });

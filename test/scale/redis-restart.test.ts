@@ -5,7 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueShop, waitFor } from "../helpers/app-process";
 import { scaleOutAvailable } from "../helpers/backends";
-import { ensureRedisRunning, expectEachDeliveredOnce, redisIsTheMachines, sendOrders, startScaleStack, statusCounts, stopRedis, waitForAllDelivered, type ScaleStack } from "./support";
+import {
+  ensureRedisRunning,
+  expectEachDeliveredOnce,
+  redisIsTheMachines,
+  sendOrders,
+  startScaleStack,
+  statusCounts,
+  stopRedis,
+  waitForAllDelivered,
+  type ScaleStack,
+} from "./support";
 
 describe.skipIf(!scaleOutAvailable || !redisIsTheMachines)("Redis restarted mid-run", () => {
   let stack: ScaleStack | undefined;

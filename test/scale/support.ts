@@ -50,15 +50,19 @@ export async function startConcurrencyProbe(targetUrl: string): Promise<Concurre
         last.set(shop, Date.now());
       };
       const body = Buffer.concat(chunks);
-      const out = http.request(target, { method: req.method, headers: { ...req.headers, host: target.host, "content-length": String(body.length) }, agent: false }, (answer) => {
-        const parts: Buffer[] = [];
-        answer.on("data", (c: Buffer) => parts.push(c));
-        answer.on("end", () => {
-          done();
-          res.writeHead(answer.statusCode ?? 502, { "content-type": answer.headers["content-type"] ?? "application/json" });
-          res.end(Buffer.concat(parts));
-        });
-      });
+      const out = http.request(
+        target,
+        { method: req.method, headers: { ...req.headers, host: target.host, "content-length": String(body.length) }, agent: false },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on("data", (c: Buffer) => parts.push(c));
+          answer.on("end", () => {
+            done();
+            res.writeHead(answer.statusCode ?? 502, { "content-type": answer.headers["content-type"] ?? "application/json" });
+            res.end(Buffer.concat(parts));
+          });
+        },
+      );
       out.on("error", () => {
         done();
         res.destroy();
@@ -172,12 +176,34 @@ export async function expectEachDeliveredOnce(stack: ScaleStack, expected: numbe
 
 /** Deliveries each worker process made, from its log lines. */
 export function deliveriesByWorker(app: AppProcess): number[] {
-  return app.workers.map((w) => w.logs().split("\n").filter((line) => line.includes('"msg":"push delivered"')).length);
+  return app.workers.map(
+    (w) =>
+      w
+        .logs()
+        .split("\n")
+        .filter((line) => line.includes('"msg":"push delivered"')).length,
+  );
 }
 
 // ---- the machine's Redis, restarted the way the machine starts it ----
 
-const REDIS_START = ["--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"];
+const REDIS_START = [
+  "--daemonize",
+  "yes",
+  "--bind",
+  "127.0.0.1",
+  "-::1",
+  "--port",
+  "6379",
+  "--save",
+  "",
+  "--appendonly",
+  "no",
+  "--dir",
+  "/var/lib/redis",
+  "--logfile",
+  "/var/log/redis/ci.log",
+];
 
 /** Whether the tests' Redis is the machine's own (127.0.0.1:6379), which a test may stop and start again. */
 export const redisIsTheMachines = (() => {

@@ -50,7 +50,10 @@ describe("scripts/check-schemas.mjs", () => {
   it("fails when prisma/postgresql/schema.prisma was edited instead of generated", { timeout: 60_000 }, async () => {
     const root = copyOfPrisma();
     const file = path.join(root, "prisma", "postgresql", "schema.prisma");
-    writeFileSync(file, readFileSync(file, "utf8").replace("  paused              Int     @default(0)\n", "  paused              Int     @default(0)\n  note String?\n"));
+    writeFileSync(
+      file,
+      readFileSync(file, "utf8").replace("  paused              Int     @default(0)\n", "  paused              Int     @default(0)\n  note String?\n"),
+    );
     const result = await check("--root", root);
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/not generated from prisma\/schema\.prisma/);
@@ -59,7 +62,13 @@ describe("scripts/check-schemas.mjs", () => {
   it("fails when a migration exists for SQLite only, and says what the other database lacks", { timeout: 60_000 }, async () => {
     const root = copyOfPrisma();
     const schema = path.join(root, "prisma", "schema.prisma");
-    writeFileSync(schema, readFileSync(schema, "utf8").replace("  paused              Int     @default(0)\n", "  paused              Int     @default(0)\n  note                String?\n"));
+    writeFileSync(
+      schema,
+      readFileSync(schema, "utf8").replace(
+        "  paused              Int     @default(0)\n",
+        "  paused              Int     @default(0)\n  note                String?\n",
+      ),
+    );
     const migration = path.join(root, "prisma", "migrations", "20261201000000_note");
     mkdirSync(migration);
     writeFileSync(path.join(migration, "migration.sql"), 'ALTER TABLE "shop_settings" ADD COLUMN "note" TEXT;\n');
@@ -74,12 +83,19 @@ describe("scripts/check-schemas.mjs", () => {
     const root = copyOfPrisma();
     const schema = path.join(root, "prisma", "schema.prisma");
     // A new index in the schema with no migration for it, on either side.
-    writeFileSync(schema, readFileSync(schema, "utf8").replace("  @@index([shop, customerGid])\n  @@map(\"data_request\")", "  @@index([shop, customerGid])\n  @@index([receivedAt])\n  @@map(\"data_request\")"));
-    expect(readFileSync(schema, "utf8")).toContain("@@index([receivedAt])\n  @@map(\"data_request\")");
+    writeFileSync(
+      schema,
+      readFileSync(schema, "utf8").replace(
+        '  @@index([shop, customerGid])\n  @@map("data_request")',
+        '  @@index([shop, customerGid])\n  @@index([receivedAt])\n  @@map("data_request")',
+      ),
+    );
+    expect(readFileSync(schema, "utf8")).toContain('@@index([receivedAt])\n  @@map("data_request")');
     expect((await check("--root", root, "--write")).code).toBe(0);
     const result = await check("--root", root);
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/SQLite: index data_request_received_at_idx on data_request: only in prisma\/schema\.prisma/);
-    if (postgresAvailable) expect(result.output).toMatch(/PostgreSQL: index data_request_received_at_idx on data_request: only in prisma\/postgresql\/schema\.prisma/);
+    if (postgresAvailable)
+      expect(result.output).toMatch(/PostgreSQL: index data_request_received_at_idx on data_request: only in prisma\/postgresql\/schema\.prisma/);
   });
 });

@@ -6,8 +6,9 @@ import { ApiVersion, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { testConfig } from "@shopify/shopify-app-remix/test-helpers";
 import { MemorySessionStorage } from "@shopify/shopify-app-session-storage-memory";
 import type { Database } from "../../app/db/database.server";
-import { createGroupCommit } from "../../app/webhooks/group-commit.server";
+import { createGroupCommit } from "../../app/db/group-commit.server";
 import { createWebhookHttpHandler } from "../../app/webhooks/http-intake.server";
+import { createEmbeddedScheduler } from "../../app/delivery/scheduler.server";
 import { createWebhookReceiver } from "../../app/webhooks/receive.server";
 import { signShopifyWebhook } from "../../app/webhooks/sign-webhook";
 import { buildOrderJson } from "../fixtures/orders";
@@ -40,7 +41,7 @@ let base: string;
 beforeAll(async () => {
   ({ db } = openTestDatabase());
   const commit = createGroupCommit(db);
-  const receive = createWebhookReceiver({ commit, onPushesStored: () => {} });
+  const receive = createWebhookReceiver({ commit, scheduler: createEmbeddedScheduler(null) });
   const handle = createWebhookHttpHandler({ apiSecret: SECRET, maxBodyBytes: 1024 * 1024, receive });
   server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -76,16 +77,28 @@ function without(headers: Record<string, string>, name: string): Record<string, 
 
 const REFUSED: [string, () => { method: string; headers: Record<string, string>; body?: string }, number][] = [
   ["a forged HMAC", () => ({ method: "POST", ...signed(), headers: { ...signed().headers, "x-shopify-hmac-sha256": "Zm9yZ2VkIHNpZ25hdHVyZQ==" } }), 401],
-  ["an HMAC of other bytes", () => {
-    const s = signed();
-    return { method: "POST", headers: s.headers, body: s.body.replace("#1001", "#1002") };
-  }, 401],
-  ["a truncated HMAC", () => {
-    const s = signed();
-    return { method: "POST", body: s.body, headers: { ...s.headers, "x-shopify-hmac-sha256": s.headers["x-shopify-hmac-sha256"].slice(0, 20) } };
-  }, 401],
+  [
+    "an HMAC of other bytes",
+    () => {
+      const s = signed();
+      return { method: "POST", headers: s.headers, body: s.body.replace("#1001", "#1002") };
+    },
+    401,
+  ],
+  [
+    "a truncated HMAC",
+    () => {
+      const s = signed();
+      return { method: "POST", body: s.body, headers: { ...s.headers, "x-shopify-hmac-sha256": s.headers["x-shopify-hmac-sha256"].slice(0, 20) } };
+    },
+    401,
+  ],
   ["a GET", () => ({ method: "GET", headers: signed().headers }), 405],
-  ["an empty body", () => ({ method: "POST", headers: signShopifyWebhook({ body: "", secret: SECRET, topic: TOPIC, shop: SHOP, webhookId: "empty" }), body: "" }), 400],
+  [
+    "an empty body",
+    () => ({ method: "POST", headers: signShopifyWebhook({ body: "", secret: SECRET, topic: TOPIC, shop: SHOP, webhookId: "empty" }), body: "" }),
+    400,
+  ],
   ...["x-shopify-hmac-sha256", "x-shopify-topic", "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-webhook-id"].map(
     (name): [string, () => { method: string; headers: Record<string, string>; body?: string }, number] => [
       `no ${name} header`,

@@ -15,8 +15,8 @@ export default function Index() {
     <main style={{ fontFamily: "system-ui, sans-serif", maxWidth: 640, margin: "4rem auto", lineHeight: 1.5 }}>
       <h1>JoinChat Push for Shopify</h1>
       <p>
-        Every order and parcel update of your shop becomes a Messenger message to the buyer, through JoinChat: the
-        receipt, a reminder for an unpaid order, and each shipping status.
+        Every order and parcel update of your shop becomes a Messenger message to the buyer, through JoinChat: the receipt, a reminder for an unpaid order, and
+        each shipping status.
       </p>
       {showForm && (
         <Form method="post" action="/auth/login">

@@ -27,7 +27,13 @@ const STATUS_TONE: Record<OrderPushView["status"], BadgeTone> = {
   cancelled: "neutral",
 };
 
-const TOPIC_KEY: Record<string, string> = { "Order/Receipt": "topic.receipt", "Order/Unpaid": "topic.unpaid", "package/update": "topic.package" };
+const TOPIC_KEY: Record<string, string> = {
+  "Order/Receipt": "topic.receipt",
+  "Order/Unpaid": "topic.unpaid",
+  "package/update": "topic.package",
+  "Notice/OrderCancelled": "topic.cancelNotice",
+  "Notice/RefundIssued": "topic.refundNotice",
+};
 
 const PENDING = new Set<OrderPushView["status"]>(["queued", "sending"]);
 
@@ -43,9 +49,9 @@ const t = (key: string, options?: Record<string, string | number>) => shopify.i1
 const idToken = () => shopify.auth.idToken();
 
 /** A message built from a value the app sent (a status, a code): `fallback` when the locale files lack it. */
-function tOr(key: string, fallback: string): string {
+function tOr(key: string, fallback: string, options?: Record<string, string | number>): string {
   try {
-    const text = t(key);
+    const text = t(key, options);
     return text && text !== key ? text : fallback;
   } catch {
     return fallback;
@@ -70,7 +76,7 @@ function topicLabel(push: Pick<OrderPushView, "topic" | "trackingStatus">): stri
 }
 
 function reasonText(push: OrderPushView): string | null {
-  if (push.reasonCode) return tOr(`reason.${push.reasonCode}`, push.reason ?? push.reasonCode);
+  if (push.reasonCode) return tOr(`reason.${push.reasonCode}`, push.reason ?? push.reasonCode, { detail: push.reasonDetail ?? "" });
   return push.reason;
 }
 
@@ -174,13 +180,17 @@ export function OrderPushesBlock() {
             <s-paragraph>{actionError}</s-paragraph>
           </s-banner>
         )}
-        {followed && <Outcome push={followedPush} timedOut={!waiting && (!followedPush || PENDING.has(followedPush.status))} onDismiss={() => setFollowed(null)} />}
+        {followed && (
+          <Outcome push={followedPush} timedOut={!waiting && (!followedPush || PENDING.has(followedPush.status))} onDismiss={() => setFollowed(null)} />
+        )}
         {confirming && (
           <s-banner tone="warning" heading={t("confirm.heading")} data-banner="confirm">
             <s-paragraph>
               {confirming.kind === "receipt"
                 ? t("confirm.receipt")
-                : t("confirm.shippingUpdate", { status: resend.shippingUpdate?.trackingStatus ? trackingText(resend.shippingUpdate.trackingStatus) : t("topic.package") })}
+                : t("confirm.shippingUpdate", {
+                    status: resend.shippingUpdate?.trackingStatus ? trackingText(resend.shippingUpdate.trackingStatus) : t("topic.package"),
+                  })}
             </s-paragraph>
             <s-button
               slot="secondary-actions"
@@ -189,7 +199,11 @@ export function OrderPushesBlock() {
               loading={busy}
               disabled={busy}
               onClick={() =>
-                void act({ intent: confirming.kind === "receipt" ? "resend-receipt" : "resend-shipping-update", confirm: true, requestId: confirming.requestId })
+                void act({
+                  intent: confirming.kind === "receipt" ? "resend-receipt" : "resend-shipping-update",
+                  confirm: true,
+                  requestId: confirming.requestId,
+                })
               }
             >
               {t("confirm.send")}
@@ -226,7 +240,12 @@ export function OrderPushesBlock() {
         {(resend.receipt || resend.shippingUpdate) && (
           <s-button-group>
             {resend.receipt && (
-              <s-button slot="secondary-actions" data-action="resend-receipt" disabled={busy || confirming !== null} onClick={() => setConfirming({ kind: "receipt", requestId: newRequestId() })}>
+              <s-button
+                slot="secondary-actions"
+                data-action="resend-receipt"
+                disabled={busy || confirming !== null}
+                onClick={() => setConfirming({ kind: "receipt", requestId: newRequestId() })}
+              >
                 {t("actions.resendReceipt")}
               </s-button>
             )}
@@ -294,7 +313,14 @@ function Outcome({ push, timedOut, onDismiss }: { push: OrderPushView | undefine
     text = t("outcome.notSent", { reason: reasonText(push) ?? "" });
   }
   return (
-    <s-banner tone={tone} heading={push ? topicLabel(push) : undefined} data-banner="outcome" data-outcome={push?.status ?? "pending"} dismissible onDismiss={onDismiss}>
+    <s-banner
+      tone={tone}
+      heading={push ? topicLabel(push) : undefined}
+      data-banner="outcome"
+      data-outcome={push?.status ?? "pending"}
+      dismissible
+      onDismiss={onDismiss}
+    >
       <s-paragraph>{text}</s-paragraph>
     </s-banner>
   );

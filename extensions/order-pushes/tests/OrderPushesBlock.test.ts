@@ -7,8 +7,8 @@ import { fireEvent, waitFor } from "@testing-library/preact";
 import { getExtension } from "@shopify/ui-extensions-tester";
 import { render } from "preact";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PUSH_STATUSES } from "../../../app/delivery/push-status";
-import { SKIP_REASONS } from "../../../app/pushes/skip-reasons";
+import { PUSH_STATUSES } from "../../../app/pushes/push-status";
+import { REASON_CODES } from "../../../app/pushes/reasons";
 import { TRACKING_STATUSES } from "../../../app/pushes/types";
 import { buildFulfillmentJson } from "../../../test/fixtures/fulfillments";
 import { buildOrderJson } from "../../../test/fixtures/orders";
@@ -63,7 +63,8 @@ const q = (selector: string) => document.body.querySelector(selector);
 const qa = (selector: string) => [...document.body.querySelectorAll(selector)];
 const text = (selector: string) => q(selector)?.textContent ?? "";
 const items = () => qa("[data-push-id]");
-const pushIdsOf = (n: number) => app.rows<{ id: number }>("SELECT id FROM push WHERE shop = ? AND order_gid = ? ORDER BY id DESC", SHOP, `gid://shopify/Order/${8000 + n}`).map((r) => r.id);
+const pushIdsOf = (n: number) =>
+  app.rows<{ id: number }>("SELECT id FROM push WHERE shop = ? AND order_gid = ? ORDER BY id DESC", SHOP, `gid://shopify/Order/${8000 + n}`).map((r) => r.id);
 
 async function rendered(): Promise<void> {
   await extension.render();
@@ -129,7 +130,10 @@ describe("the order page block", () => {
     expect(app.sandbox.received.filter((p) => p.topic === "Order/Receipt" && !p.replay)).toHaveLength(1);
 
     render(null, document.body);
-    await app.webhook("orders/create", order(4, { note_attributes: [], email: null, phone: null, customer: null, contact_email: null, billing_address: null, shipping_address: null }));
+    await app.webhook(
+      "orders/create",
+      order(4, { note_attributes: [], email: null, phone: null, customer: null, contact_email: null, billing_address: null, shipping_address: null }),
+    );
     await app.settled();
     useOrder(4);
     await rendered();
@@ -356,7 +360,7 @@ describe("the block's locale files", () => {
   });
 
   it("name every reason, status and tracking status the app records", () => {
-    for (const code of Object.keys(SKIP_REASONS)) expect(localeKeys("en"), code).toContain(`reason.${code}`);
+    for (const code of REASON_CODES) expect(localeKeys("en"), code).toContain(`reason.${code}`);
     for (const status of PUSH_STATUSES) expect(localeKeys("en"), status).toContain(`status.${status}`);
     for (const status of TRACKING_STATUSES) expect(localeKeys("en"), status).toContain(`tracking.${status}`);
   });
