@@ -49,6 +49,8 @@ function jobLockMs(leaseMs: number): number {
 const SHOP_BUSY_DELAY_MS = 200;
 /** How long a package update waits for an earlier update of its parcel (being sent, or due) before it looks again. */
 const BEHIND_DELAY_MS = 100;
+/** BullMQ's reason for a job failed because its workers died under it maxStalledCount times. */
+const STALLED_TOO_OFTEN = /stalled more than allowable limit/i;
 /** Due pushes the reconciler checks per pass, oldest first. */
 const RECONCILE_MAX_PER_PASS = 5_000;
 const RECONCILE_PAGE = 500;
@@ -286,8 +288,13 @@ export class QueueDeliveryWorker {
     });
     worker.on("error", (error) => log.warn("delivery worker queue error", { error: error.message }));
     worker.on("failed", (job, error) => {
-      if (job)
-        log.error("delivery job failed: the reconciler will enqueue the push again", { pushId: job.data.pushId, shop: job.data.shop, error: error.message });
+      if (!job) return;
+      const fields = { pushId: job.data.pushId, shop: job.data.shop, error: error.message };
+      // A job whose workers died under it more than maxStalledCount times (crashes, SIGKILL, an OOM kill) is failed by
+      // BullMQ itself. Nothing is wrong with the push: its lease runs out and the reconciler enqueues it again.
+      if (STALLED_TOO_OFTEN.test(error.message))
+        log.warn("delivery job stalled: its workers stopped under it; the reconciler will enqueue the push again", fields);
+      else log.error("delivery job failed: the reconciler will enqueue the push again", fields);
     });
     this.worker = worker;
     await worker.waitUntilReady();
