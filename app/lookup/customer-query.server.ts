@@ -16,6 +16,7 @@ import {
 import { listCatalogueProperty, searchCatalogue, type CatalogueOrder, type CatalogueProductRow } from "../stores/catalogue-store.server";
 import { recordLookupTest, type LookupSetupRow } from "../stores/lookup-setup-store.server";
 import { readOrderToken } from "../stores/order-token-store.server";
+import type { Admission, LookupCounts } from "./lookup-limits.server";
 import { fetchOrdersByNumber, fetchOrdersOfAccount, type FallbackResult, type OrderFallbackDeps } from "./order-fallback.server";
 import { isOrderTokenShape } from "./setup.server";
 
@@ -35,11 +36,19 @@ export interface LookupLimits {
   perIdentifierPerHour: number;
 }
 
+/** A lookup's answer, and its log row: submitted before the answer is sent, committed (or not) after. */
+export interface AnsweredLookup {
+  answer: LookupAnswer;
+  logged: Promise<void>;
+}
+
 export interface CustomerQueryDeps {
   db: Sql;
   /** Runs the lookup's writes (its log row, a test's time): the group commit in the app, so lookups share fsyncs. */
   write?: <T>(work: (tx: Sql) => Promise<T>) => Promise<T>;
   limits: LookupLimits;
+  /** The process's counts for the rate limits: one per process, so that lookups do not scan the log. */
+  counts: LookupCounts;
   now?: () => number;
   /**
    * The Admin API, for orders not found locally (from before the app was installed); without it, not found is final.
@@ -135,11 +144,16 @@ interface Handled {
   identifierHash: string | null;
 }
 
-/** Answers one signed request of the shop whose set-up is `setup`; `raw` is the body, not yet parsed. */
-export async function answerCustomerQuery(deps: CustomerQueryDeps, setup: LookupSetupRow, raw: Buffer): Promise<LookupAnswer> {
+/**
+ * Answers one signed request of the shop whose set-up is `setup`; `raw` is the body, not yet parsed. The lookup's log
+ * row is submitted (to the group commit, in order with every later write) before this returns; the answer does not wait
+ * for it to be committed (decision 025).
+ */
+export async function answerCustomerQuery(deps: CustomerQueryDeps, setup: LookupSetupRow, raw: Buffer): Promise<AnsweredLookup> {
   const now = (deps.now ?? Date.now)();
   let method = "unknown";
   let handled: Handled;
+  const admissions: Admission[] = [];
   try {
     let data: unknown;
     try {
@@ -150,21 +164,35 @@ export async function answerCustomerQuery(deps: CustomerQueryDeps, setup: Lookup
     const envelope = Envelope.safeParse(data);
     if (!envelope.success) throw new Refusal(failure(400, envelope.error.issues[0].message));
     method = METHODS.has(envelope.data.method) ? envelope.data.method : "unknown";
-    const shopCount = await countLookupsSince(deps.db, setup.shop, now - 60_000);
-    if (shopCount >= deps.limits.perShopPerMinute) {
+    const admitted = await deps.counts.admit(`shop:${setup.shop}`, deps.limits.perShopPerMinute, now, () =>
+      countLookupsSince(deps.db, setup.shop, now - 60_000),
+    );
+    if (!admitted) {
       handled = { answer: failure(429, "too many lookups for this shop: try again in a minute"), outcome: "rate_limited", identifierHash: null };
     } else {
-      handled = await dispatch(deps, setup, envelope.data, now);
+      admissions.push(admitted);
+      handled = await dispatch(deps, setup, envelope.data, now, admissions);
     }
   } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
+    if (!(error instanceof Refusal)) {
+      for (const admission of admissions) admission.withdraw();
+      throw error;
+    }
     handled = { answer: error.answer, outcome: error.answer.status === 429 ? "rate_limited" : "refused", identifierHash: null };
     if (error instanceof IdentifiedRefusal) handled.identifierHash = error.identifierHash;
   }
   const entry = { shop: setup.shop, method, outcome: handled.outcome, identifierHash: handled.identifierHash, at: now };
-  await (deps.write ?? ((work) => work(deps.db)))((tx) => insertLookupLog(tx, entry));
+  // A rate-limited lookup is logged but counts towards no limit (the log's counts leave it out too).
+  const counted = handled.outcome !== "rate_limited";
+  const logged = writeOf(deps)((tx) => insertLookupLog(tx, entry)).then(
+    () => admissions.forEach((admission) => (counted ? admission.logged() : admission.withdraw())),
+    (error: unknown) => {
+      admissions.forEach((admission) => admission.withdraw());
+      throw error;
+    },
+  );
   log.info("customer lookup", { shop: setup.shop, method, outcome: handled.outcome, status: handled.answer.status });
-  return handled.answer;
+  return { answer: handled.answer, logged };
 }
 
 class IdentifiedRefusal extends Refusal {
@@ -178,7 +206,7 @@ class IdentifiedRefusal extends Refusal {
 
 const METHODS = new Set(["test", "orders", "products", "property"]);
 
-async function dispatch(deps: CustomerQueryDeps, setup: LookupSetupRow, envelope: Envelope, now: number): Promise<Handled> {
+async function dispatch(deps: CustomerQueryDeps, setup: LookupSetupRow, envelope: Envelope, now: number, admissions: Admission[]): Promise<Handled> {
   switch (envelope.method) {
     case "test": {
       const { token } = parseParams(TestParams, envelope.params);
@@ -186,7 +214,7 @@ async function dispatch(deps: CustomerQueryDeps, setup: LookupSetupRow, envelope
       return { answer: { status: 200, body: { success: true, token, data: { token } } }, outcome: "found", identifierHash: null };
     }
     case "orders":
-      return answerOrders(deps, setup, envelope, now);
+      return answerOrders(deps, setup, envelope, now, admissions);
     case "products":
       return answerProducts(deps, setup, envelope);
     case "property":
@@ -215,18 +243,19 @@ async function askShopify(deps: CustomerQueryDeps, shop: string, ask: (fallback:
   return result;
 }
 
-async function checkIdentifierLimit(deps: CustomerQueryDeps, shop: string, identifierHash: string, now: number): Promise<void> {
-  const count = await countLookupsSince(deps.db, shop, now - 3_600_000, identifierHash);
-  if (count >= deps.limits.perIdentifierPerHour) {
-    throw new IdentifiedRefusal(failure(429, "too many lookups of this order or account: try again later"), identifierHash);
-  }
+async function checkIdentifierLimit(deps: CustomerQueryDeps, shop: string, identifierHash: string, now: number, admissions: Admission[]): Promise<void> {
+  const admitted = await deps.counts.admit(`identifier:${shop}:${identifierHash}`, deps.limits.perIdentifierPerHour, now, () =>
+    countLookupsSince(deps.db, shop, now - 3_600_000, identifierHash),
+  );
+  if (!admitted) throw new IdentifiedRefusal(failure(429, "too many lookups of this order or account: try again later"), identifierHash);
+  admissions.push(admitted);
 }
 
 function receiptOf(row: LookupOrderRow, full: boolean): LookupReceipt {
   return lookupReceiptOf(JSON.parse(row.receipt) as ReceiptParams, full);
 }
 
-async function answerOrders(deps: CustomerQueryDeps, setup: LookupSetupRow, envelope: Envelope, now: number): Promise<Handled> {
+async function answerOrders(deps: CustomerQueryDeps, setup: LookupSetupRow, envelope: Envelope, now: number, admissions: Admission[]): Promise<Handled> {
   const params = parseParams(OrdersParams, envelope.params);
   const account = params.user_account ?? params.user_amount;
   const orderNumber = params.order_number;
@@ -237,7 +266,7 @@ async function answerOrders(deps: CustomerQueryDeps, setup: LookupSetupRow, enve
 
   if (orderNumber !== undefined && orderNumber !== "") {
     const identifierHash = identifierHashOf(setup.hash_salt, `order:${orderNameKey(orderNumber)}`);
-    await checkIdentifierLimit(deps, setup.shop, identifierHash, now);
+    await checkIdentifierLimit(deps, setup.shop, identifierHash, now, admissions);
     let found = await findOrderByNumber(deps.db, setup, orderNumber, now);
     if (!found) {
       const asked = await askShopify(
@@ -256,7 +285,7 @@ async function answerOrders(deps: CustomerQueryDeps, setup: LookupSetupRow, enve
 
   const key = accountKeyOf(account ?? "");
   const identifierHash = identifierHashOf(setup.hash_salt, `account:${key?.key ?? (account ?? "").trim().toLowerCase()}`);
-  await checkIdentifierLimit(deps, setup.shop, identifierHash, now);
+  await checkIdentifierLimit(deps, setup.shop, identifierHash, now, admissions);
   if (!key) return { answer: NOT_FOUND, outcome: "not_found", identifierHash };
   const page = pageOf(envelope);
   const filter: AccountFilter = params.filter ?? null;

@@ -9,6 +9,7 @@ import { readLookupSetupByKey } from "../stores/lookup-setup-store.server";
 import type { Database } from "../db/database.server";
 import type { PushScheduler } from "../delivery/scheduler.server";
 import { answerCustomerQuery, failure, type LookupAnswer, type LookupLimits } from "./customer-query.server";
+import { LookupCounts } from "./lookup-limits.server";
 import type { OrderFallbackDeps } from "./order-fallback.server";
 import { answerBinding, bindingMethodOf } from "./messenger-binding.server";
 import { isLookupKeyShape, LOOKUP_PATH_PREFIX } from "./setup.server";
@@ -76,6 +77,7 @@ function tooLarge(req: IncomingMessage, res: ServerResponse): void {
 }
 
 export function createLookupHttpHandler(options: LookupHttpOptions) {
+  const counts = new LookupCounts();
   return async function handleLookupHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const key = (req.url ?? "").split("?")[0].slice(LOOKUP_PATH_PREFIX.length).replace(/\/+$/, "");
     const setup = isLookupKeyShape(key) ? await readLookupSetupByKey(options.db, key) : undefined;
@@ -104,13 +106,13 @@ export function createLookupHttpHandler(options: LookupHttpOptions) {
       return send(res, failure(401, signature ? "invalid X-Joinchat-Signature" : "missing X-Joinchat-Signature"));
     }
     if (options.binding && bindingMethodOf(body)) return send(res, await answerBinding(options.binding, setup.shop, body));
-    send(
-      res,
-      await answerCustomerQuery(
-        { db: options.db, write: options.commit && ((work) => options.commit!.run(work)), limits: options.limits, adminApi: options.adminApi },
-        setup,
-        body,
-      ),
+    const { answer, logged } = await answerCustomerQuery(
+      { db: options.db, write: options.commit && ((work) => options.commit!.run(work)), limits: options.limits, counts, adminApi: options.adminApi },
+      setup,
+      body,
     );
+    // The answer does not wait for the log row's commit (shared with the webhooks' writes): it was submitted first.
+    send(res, answer);
+    await logged.catch((error: unknown) => log.warn("customer lookup: its log entry was not written", { shop: setup.shop, error }));
   };
 }

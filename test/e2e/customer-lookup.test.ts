@@ -6,7 +6,7 @@
 import { expect, it } from "vitest";
 import { buildOrderJson } from "../fixtures/orders";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
-import { TEST_JOINCHAT_API_SECRET, uniqueShop, waitForSettled, type AppProcess } from "../helpers/app-process";
+import { TEST_JOINCHAT_API_SECRET, uniqueShop, waitFor, waitForRows, waitForSettled, type AppProcess } from "../helpers/app-process";
 import { describeOnBackends, useE2eStack } from "../helpers/e2e-stack";
 import { callCustomerQuery, EXAMPLE_CUSTOMER_QUERIES, type CallOptions, type CustomerQuery } from "../helpers/joinchat-caller";
 
@@ -49,6 +49,7 @@ describeOnBackends((backend) => {
     return { id, gid };
   }
 
+  // A lookup's log row is committed just after its answer is sent (decision 025): tests wait for the rows they expect.
   const lookupLogRows = async (shop: string) =>
     app.db.all<{ method: string; outcome: string; identifier_hash: string | null }>(
       "SELECT method, outcome, identifier_hash FROM lookup_log WHERE shop = ? ORDER BY id",
@@ -65,7 +66,8 @@ describeOnBackends((backend) => {
     const setup = await app.db.get<{ last_test_at: number | null }>("SELECT last_test_at FROM lookup_setup WHERE shop = ?", [shop]);
     expect(Number(setup?.last_test_at)).toBeGreaterThan(Date.now() - 60_000);
 
-    const logged = (await lookupLogRows(shop)).length;
+    const logged = (await waitForRows(() => lookupLogRows(shop), 2)).length;
+    expect(logged).toBe(2);
     for (const signature of ["wrong", "missing", "legacy-hex"] as const) {
       const refused = await callCustomerQuery(url, EXAMPLE_CUSTOMER_QUERIES.ordersByNumber, { ...SIGNED, signature });
       expect(refused.status, signature).toBe(401);
@@ -109,7 +111,9 @@ describeOnBackends((backend) => {
     }
     const setup = await app.db.get<{ last_test_at: number | null }>("SELECT last_test_at FROM lookup_setup WHERE shop = ?", [shop]);
     expect(setup?.last_test_at).toBeNull();
-    expect((await lookupLogRows(shop)).every((r) => r.outcome === "refused")).toBe(true);
+    const refusals = await waitForRows(() => lookupLogRows(shop), cases.length);
+    expect(refusals).toHaveLength(cases.length);
+    expect(refusals.every((r) => r.outcome === "refused")).toBe(true);
   });
 
   it("issues a new key on request: the old URL answers 404 at once", async () => {
@@ -220,8 +224,8 @@ describeOnBackends((backend) => {
     expect(none.status).toBe(nobody.status);
     expect(none.text).toBe(nobody.text);
     // The log holds hashes, never the contact.
-    const rows = await lookupLogRows(shop);
-    expect(rows.length).toBeGreaterThan(0);
+    const rows = await waitForRows(() => lookupLogRows(shop), 4);
+    expect(rows).toHaveLength(4);
     expect(JSON.stringify(rows)).not.toContain(email.split("@")[0]);
   });
 
@@ -237,8 +241,34 @@ describeOnBackends((backend) => {
     let status = 200;
     for (let i = 0; i < PER_SHOP && status === 200; i++) status = (await callCustomerQuery(url, EXAMPLE_CUSTOMER_QUERIES.test, SIGNED)).status;
     expect(status).toBe(429);
-    const outcomes = (await lookupLogRows(shop)).map((r) => r.outcome);
+    const outcomes = (
+      await waitFor(
+        async () => {
+          const rows = await lookupLogRows(shop);
+          return rows.filter((r) => r.outcome === "rate_limited").length >= 2 ? rows : null;
+        },
+        5_000,
+        "two rate-limited lookups in the log",
+      )
+    ).map((r) => r.outcome);
     expect(outcomes.filter((o) => o === "rate_limited").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("holds both limits when lookups arrive all at once, and the log counts every one of them", async () => {
+    const { shop, url } = await setUpShop("lookup-limits-burst");
+    // Twice the identifier's limit at once, for one account: exactly the limit answered.
+    const guess = { method: "orders", params: { user_account: "burst@example.com" } };
+    const guesses = await Promise.all(Array.from({ length: 2 * PER_IDENTIFIER }, () => callCustomerQuery(url, guess, SIGNED)));
+    expect(guesses.filter((r) => r.status === 200)).toHaveLength(PER_IDENTIFIER);
+    expect(guesses.filter((r) => r.status === 429)).toHaveLength(PER_IDENTIFIER);
+    // Then more than the shop has left, at once: the refused guesses did not count, so PER_SHOP - PER_IDENTIFIER pass.
+    const tests = await Promise.all(Array.from({ length: PER_SHOP }, () => callCustomerQuery(url, EXAMPLE_CUSTOMER_QUERIES.test, SIGNED)));
+    expect(tests.filter((r) => r.status === 200)).toHaveLength(PER_SHOP - PER_IDENTIFIER);
+    expect(tests.filter((r) => r.status === 429)).toHaveLength(PER_IDENTIFIER);
+    // Every lookup is in the log, with its outcome.
+    const outcomes = (await waitForRows(() => lookupLogRows(shop), 2 * PER_IDENTIFIER + PER_SHOP)).map((r) => r.outcome);
+    expect(outcomes.filter((o) => o === "rate_limited")).toHaveLength(2 * PER_IDENTIFIER);
+    expect(outcomes).toHaveLength(2 * PER_IDENTIFIER + PER_SHOP);
   });
 
   it("customers/redact erases the customer's lookup orders and log rows; shop/redact everything of the shop", async () => {
@@ -248,7 +278,7 @@ describeOnBackends((backend) => {
     const gone = await placeOrder(shop, { name: "#5002", email, contact_email: email });
     await callCustomerQuery(url, { method: "orders", params: { user_account: email } }, SIGNED);
     await callCustomerQuery(url, { method: "orders", params: { user_account: "kept@example.com" } }, SIGNED);
-    expect(await lookupLogRows(shop)).toHaveLength(2);
+    expect(await waitForRows(() => lookupLogRows(shop), 2)).toHaveLength(2);
 
     const redact = await app.sendWebhook(
       "customers/redact",

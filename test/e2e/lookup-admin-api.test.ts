@@ -9,7 +9,7 @@
 //   unpublished products are never shown.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROME_UA } from "../browser/admin-server";
-import { startAppProcess, TEST_JOINCHAT_API_SECRET, TEST_SHOPIFY_API_SECRET, uniqueShop, waitFor, type AppProcess } from "../helpers/app-process";
+import { startAppProcess, TEST_JOINCHAT_API_SECRET, TEST_SHOPIFY_API_SECRET, uniqueShop, waitFor, waitForRows, type AppProcess } from "../helpers/app-process";
 import { E2E_BACKENDS } from "../helpers/backends";
 import { callCustomerQuery, type CallOptions } from "../helpers/joinchat-caller";
 import { signSessionToken } from "../helpers/sign-session-token";
@@ -243,7 +243,8 @@ for (const { backend, skip } of E2E_BACKENDS) {
       await tryLater("SLOW00002");
 
       // The log counts the try-laters as not found (nothing refused, nothing crashed).
-      const outcomes = await app.db.all<{ outcome: string }>("SELECT outcome FROM lookup_log WHERE shop = ? ORDER BY id", [shop]);
+      // A lookup's log row is committed just after its answer (decision 025).
+      const outcomes = await waitForRows(() => app.db.all<{ outcome: string }>("SELECT outcome FROM lookup_log WHERE shop = ? ORDER BY id", [shop]), 4);
       expect(outcomes.map((o) => o.outcome)).toEqual(["not_found", "not_found", "found", "not_found"]);
     });
 

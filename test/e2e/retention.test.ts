@@ -8,7 +8,7 @@ import { expect, it } from "vitest";
 import { getPushOverview } from "../../app/delivery/push-overview.server";
 import { getLookupOverview } from "../../app/lookup/overview.server";
 import { buildOrderJson } from "../fixtures/orders";
-import { attemptsOf, pushesOf, TEST_JOINCHAT_API_SECRET, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
+import { attemptsOf, pushesOf, TEST_JOINCHAT_API_SECRET, uniqueShop, waitFor, waitForRows, waitForSettled, type AppProcess } from "../helpers/app-process";
 import { describeOnBackends, useE2eStack } from "../helpers/e2e-stack";
 import { callCustomerQuery, EXAMPLE_CUSTOMER_QUERIES } from "../helpers/joinchat-caller";
 
@@ -113,7 +113,8 @@ describeOnBackends((backend) => {
       expect(res.status, res.text).toBe(200);
     }
     const logOf = () => app.db.all<{ id: number; at: number }>("SELECT id, at FROM lookup_log WHERE shop = ? ORDER BY id", [shop]);
-    const logged = await logOf();
+    // A lookup's log row is committed just after its answer (decision 025).
+    const logged = await waitForRows(logOf, 3);
     expect(logged).toHaveLength(3);
     // As of 91 days on, the first is past RETENTION_DAYS; the others as if made 90 days on (moved forward, so the
     // running app's own retention leaves them all alone meanwhile).

@@ -156,6 +156,18 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Polls `read` until it returns at least `count` rows (returned, all of them), or throws after `timeoutMs`. */
+export function waitForRows<R>(read: () => Promise<R[]>, count: number, timeoutMs = 5_000): Promise<R[]> {
+  return waitFor(
+    async () => {
+      const rows = await read();
+      return rows.length >= count ? rows : null;
+    },
+    timeoutMs,
+    `${count} rows`,
+  );
+}
+
 /** Polls until `predicate` returns a truthy value (returned), or throws after `timeoutMs`. */
 export async function waitFor<T>(predicate: () => T | Promise<T>, timeoutMs = 15_000, what = "condition", intervalMs = 25): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
