@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     // Only the customer-lookup phase, printed, nothing written (a quick look while working on lookups).
     "lookups-only": { type: "boolean", default: false },
+    // Only the end-to-end phase (intake and delivery together, then delivery alone against its floor), printed.
+    "end-to-end-only": { type: "boolean", default: false },
     // Only issue 14's delivery rows (all, or those named), printed, nothing written.
     "delivery-only": { type: "boolean", default: false },
     "delivery-rows": { type: "string", default: "four-shops,one-shop,fairness,flash-sale,429,scale" },
@@ -1328,7 +1330,7 @@ async function runAll() {
   }
 }
 
-/** One phase alone (--lookups-only, --delivery-only): printed as JSON, nothing written. */
+/** One phase alone (--lookups-only, --end-to-end-only, --delivery-only): printed as JSON, nothing written. */
 async function runOnly(phase: () => Promise<unknown>) {
   build();
   log(JSON.stringify(await phase(), null, 2));
@@ -1345,6 +1347,15 @@ if (args["lookups-only"]) {
     const sandbox = await startSandbox();
     try {
       return await measureLookups(sandbox);
+    } finally {
+      await sandbox.stop();
+    }
+  }).then(() => finish(), finish);
+} else if (args["end-to-end-only"]) {
+  runOnly(async () => {
+    const sandbox = await startSandbox();
+    try {
+      return await measureEndToEnd(sandbox);
     } finally {
       await sandbox.stop();
     }
