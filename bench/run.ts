@@ -32,6 +32,8 @@ const { values: args } = parseArgs({
     "lookups-only": { type: "boolean", default: false },
     // Only the end-to-end phase (intake and delivery together, then delivery alone against its floor), printed.
     "end-to-end-only": { type: "boolean", default: false },
+    // Only the history phase (intake and delivery with --history pushes already stored), printed.
+    "history-only": { type: "boolean", default: false },
     // Only issue 14's delivery rows (all, or those named), printed, nothing written.
     "delivery-only": { type: "boolean", default: false },
     "delivery-rows": { type: "string", default: "four-shops,one-shop,fairness,flash-sale,429,scale" },
@@ -1330,7 +1332,7 @@ async function runAll() {
   }
 }
 
-/** One phase alone (--lookups-only, --end-to-end-only, --delivery-only): printed as JSON, nothing written. */
+/** One phase alone (--lookups-only, --end-to-end-only, --history-only, --delivery-only): printed as JSON, nothing written. */
 async function runOnly(phase: () => Promise<unknown>) {
   build();
   log(JSON.stringify(await phase(), null, 2));
@@ -1356,6 +1358,15 @@ if (args["lookups-only"]) {
     const sandbox = await startSandbox();
     try {
       return await measureEndToEnd(sandbox);
+    } finally {
+      await sandbox.stop();
+    }
+  }).then(() => finish(), finish);
+} else if (args["history-only"]) {
+  runOnly(async () => {
+    const sandbox = await startSandbox();
+    try {
+      return await measureHistory(sandbox);
     } finally {
       await sandbox.stop();
     }
