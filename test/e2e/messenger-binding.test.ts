@@ -80,6 +80,11 @@ describeOnBackends((backend) => {
     expect(await sourceOf(failed.id)).toBe("email");
 
     const ref = await refOf(shop, first.gid);
+    // The ref is the order's lookup token: the one `lookup order-token` gives, and the customer lookup finds the order by it.
+    const token = await app.cli(["lookup", "order-token", "--shop", shop, "--order", first.gid, "--json"]);
+    expect(JSON.parse(token.output).token).toBe(ref);
+    const looked = await callCustomerQuery(url, { method: "orders", params: { order_number: ref } }, SIGNED);
+    expect(looked.json).toMatchObject({ success: true, total: 1 });
     const bound = await bind(url, ref);
     expect(bound.status, bound.text).toBe(200);
     expect(bound.json).toMatchObject({ success: true, data: { bound: true, already_bound: false, resent: 1 } });
