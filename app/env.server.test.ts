@@ -41,6 +41,9 @@ describe("parseEnv", () => {
       HOST: "0.0.0.0",
       DELIVERY_WORKER: true,
       JOINCHAT_TIMEOUT_MS: 10_000,
+      // About 24 hours of retries starting at 30 s, one wait never above an hour.
+      DELIVERY_RETRY_BASE_MS: 30_000,
+      DELIVERY_RETRY_CAP_MS: 3_600_000,
       DELIVERY_MAX_RETRY_AGE_MS: 86_400_000,
       LOG_LEVEL: "info",
     });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { computeBackoffMs, DEFAULT_RETRY_POLICY, planRetry, type RetryPolicy } from "./retry-policy";
+import { computeBackoffMs, planRetry, type RetryPolicy } from "./retry-policy";
+
+/** The policy of the environment's defaults (DELIVERY_RETRY_BASE_MS, _CAP_MS, DELIVERY_MAX_RETRY_AGE_MS; env.server.test.ts). */
+const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 30_000, capMs: 3_600_000, maxAgeMs: 86_400_000 };
 
 const POLICY: RetryPolicy = { baseMs: 1_000, capMs: 60_000, maxAgeMs: 3_600_000 };
 const top = () => 1 - Number.EPSILON;
@@ -32,10 +35,6 @@ describe("computeBackoffMs", () => {
 
   it("treats 0 failed attempts like the first", () => {
     expect(computeBackoffMs(0, POLICY, top)).toBe(1_000);
-  });
-
-  it("defaults to about 24 hours of retries starting at 30 s, one wait never above an hour", () => {
-    expect(DEFAULT_RETRY_POLICY).toEqual({ baseMs: 30_000, capMs: 3_600_000, maxAgeMs: 86_400_000 });
   });
 });
 

@@ -10,8 +10,6 @@ export interface RetryPolicy {
   maxAgeMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 30_000, capMs: 3_600_000, maxAgeMs: 86_400_000 };
-
 /** Backoff before attempt `failedAttempts + 1`: base * 2^(n-1), capped, with jitter between 50 % and 100 %. */
 export function computeBackoffMs(failedAttempts: number, policy: RetryPolicy, random: () => number = Math.random): number {
   const exponent = Math.min(Math.max(failedAttempts - 1, 0), 30);

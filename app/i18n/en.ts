@@ -136,6 +136,7 @@ export const en = {
   "home.optin.link": "Links issued",
   "home.optin.bind": "Bindings",
   "home.optin.stop": "Stops",
+  "home.optin.validity": "Each order's link (its ref) stays valid for {days} days; after that the order gets a new link and the old one binds nothing.",
   "pushes.recipientSource.binding": "Messenger opt-in (binding)",
   "pushes.recipientSource.note_attribute": "note attribute",
   "pushes.recipientSource.metafield": "customer metafield",

@@ -136,6 +136,7 @@ export const zhCN: Messages = {
   "home.optin.link": "已发放链接",
   "home.optin.bind": "绑定",
   "home.optin.stop": "停止",
+  "home.optin.validity": "每个订单的链接（其 ref）有效期为 {days} 天；过期后订单会获得新链接，旧链接不再能绑定。",
   "pushes.recipientSource.binding": "Messenger 订阅（绑定）",
   "pushes.recipientSource.note_attribute": "订单备注属性",
   "pushes.recipientSource.metafield": "客户元字段",

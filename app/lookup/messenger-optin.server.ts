@@ -9,7 +9,7 @@ import { deleteBinding, readBinding } from "../stores/messenger-binding-store.se
 import { countOptinEventsSince, recordOptinEvent, type OptinEventKind } from "../stores/optin-event-store.server";
 import { readOrderCreatedAt, readOrderRow } from "../stores/order-store.server";
 import { cancelWaitingPushesOfOrder, type PushRef } from "../stores/push-store.server";
-import { issueOrderToken } from "./setup.server";
+import { issueOrderToken, ORDER_TOKEN_TTL_MS } from "./setup.server";
 
 export function messengerLink(pageId: string, ref: string): string {
   return `https://m.me/${encodeURIComponent(pageId)}?ref=${encodeURIComponent(ref)}`;
@@ -94,6 +94,8 @@ export interface OptinOverview {
   enabled: boolean;
   day: Record<OptinEventKind, number>;
   week: Record<OptinEventKind, number>;
+  /** How long an order's link (its ref) stays valid before the order gets a new one, in days (issue 16: the merchant sees it). */
+  linkValidDays: number;
 }
 
 export async function getOptinOverview(db: Database, shop: string, now = Date.now()): Promise<OptinOverview> {
@@ -102,5 +104,6 @@ export async function getOptinOverview(db: Database, shop: string, now = Date.no
     enabled: settings?.optinEnabled === true,
     day: await countOptinEventsSince(db, shop, now - 24 * 3_600_000),
     week: await countOptinEventsSince(db, shop, now - 7 * 24 * 3_600_000),
+    linkValidDays: Math.round(ORDER_TOKEN_TTL_MS / (24 * 3_600_000)),
   };
 }

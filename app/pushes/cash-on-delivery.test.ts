@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { cashOnDeliveryGateways, isCashOnDelivery, normalizeGatewayName } from "./cash-on-delivery";
+import { cashOnDeliveryGateways, normalizeGatewayName } from "./cash-on-delivery";
+
+/** Whether any of the order's gateways is cash on delivery, as planning asks it (plan.ts). */
+const isCashOnDelivery = (names: readonly string[], shopNames?: readonly string[]) => cashOnDeliveryGateways(names, shopNames).length > 0;
 
 describe("cash on delivery, recognised by the gateway names Shopify sends", () => {
   it.each([

@@ -86,7 +86,3 @@ export function cashOnDeliveryGateways(gatewayNames: readonly (string | null | u
     return normalized !== "" && words.some((word) => containsWords(normalized, word));
   });
 }
-
-export function isCashOnDelivery(gatewayNames: readonly (string | null | undefined)[] | null | undefined, shopNames: readonly string[] = []): boolean {
-  return cashOnDeliveryGateways(gatewayNames, shopNames).length > 0;
-}

@@ -475,6 +475,9 @@ function OptinCard({ optin }: { optin: NonNullable<LoaderData["optin"]> }) {
           rows={rows}
           increasedTableDensity
         />
+        <Text as="p" tone="subdued">
+          {t("home.optin.validity", { days: optin.linkValidDays })}
+        </Text>
       </BlockStack>
     </TitledCard>
   );

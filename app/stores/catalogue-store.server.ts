@@ -65,10 +65,6 @@ export async function upsertCatalogueProduct(sql: Sql, shop: string, p: Catalogu
   );
 }
 
-export async function deleteCatalogueProduct(sql: Sql, shop: string, productGid: string): Promise<number> {
-  return (await sql.run("DELETE FROM catalogue_product WHERE shop = ? AND product_gid = ?", [shop, productGid])).changes;
-}
-
 export type CatalogueOrder = { field: "title" | "product_created" | "product_updated"; dir: "asc" | "desc" };
 
 /**

@@ -68,15 +68,6 @@ export async function pruneBindings(sql: Sql, before: number, limit: number): Pr
   return rows.length;
 }
 
-/** Binds the PSID to the order (and its customer, when known); a new bind of the same order replaces the PSID. */
-export async function saveBinding(sql: Sql, binding: Omit<MessengerBindingRow, "bound_at">, now: number): Promise<void> {
-  await sql.run(
-    `INSERT INTO messenger_binding (${COLUMNS}) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (shop, order_gid) DO UPDATE SET customer_gid = excluded.customer_gid, psid = excluded.psid, bound_at = excluded.bound_at`,
-    [binding.shop, binding.order_gid, binding.customer_gid, binding.psid, now],
-  );
-}
-
 /** Unbinds the order; true when it was bound. */
 export async function deleteBinding(sql: Sql, shop: string, orderGid: string): Promise<boolean> {
   const { changes } = await sql.run("DELETE FROM messenger_binding WHERE shop = ? AND order_gid = ?", [shop, orderGid]);

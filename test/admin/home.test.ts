@@ -308,7 +308,7 @@ describe("home: the Messenger opt-in card", () => {
       now,
     ]);
     const res = await h.load(h.routes.home, "/app");
-    expect(res.data.optin).toEqual({ enabled: true, day: { link: 1, bind: 1, stop: 0 }, week: { link: 2, bind: 1, stop: 1 } });
+    expect(res.data.optin).toEqual({ enabled: true, day: { link: 1, bind: 1, stop: 0 }, week: { link: 2, bind: 1, stop: 1 }, linkValidDays: 30 });
     expect(res.text).not.toContain("6024912345678901");
     await h.db.run("DELETE FROM messenger_binding");
   });

@@ -110,6 +110,20 @@ describe("GET /api/optin/:orderId", () => {
     expect((await stop("6005", { intent: "stop" }, { bearer: make() })).status).toBe(401);
   });
 
+  it("answers the block's CORS preflight (its fetch sends Authorization from Shopify's extension origin)", async () => {
+    for (const method of ["GET", "POST"]) {
+      const res = await link("6005", {
+        method: "OPTIONS",
+        auth: "none",
+        bearer: undefined,
+        headers: { origin: CHECKOUT_ORIGIN, "access-control-request-method": method },
+      });
+      expect(res.status, method).toBe(204);
+      expect(res.headers.get("access-control-allow-origin")).toBe("*");
+      expect(res.headers.get("access-control-allow-headers")).toContain("Authorization");
+    }
+  });
+
   it("refuses a request without a session token", async () => {
     const req = await h.load(h.routes.optin, path("6005"), { params: { orderId: "6005" }, auth: "none", headers: { origin: CHECKOUT_ORIGIN } });
     expect(req.status).toBe(401);

@@ -208,6 +208,36 @@ describe("a push's page", () => {
     expect(res.data).toMatchObject({ canRetry: false, canResend: true, redacted: false });
   });
 
+  it("says how each push's recipient was found: note attribute, email, phone, the buyer's Messenger binding", async () => {
+    // Guests each: a binding of one customer's order reaches that customer's other orders (decision 023).
+    await h.webhook("orders/create", order(1, { customer: null }));
+    await h.webhook("orders/create", order(2, { note_attributes: [], customer: null }));
+    await h.webhook(
+      "orders/create",
+      order(3, { note_attributes: [], email: null, contact_email: null, phone: "+16135550134", customer: null, shipping_address: null, billing_address: null }),
+    );
+    // The buyer of #5004 bound their Messenger from the Thank-you page: the receipt planned to the email goes to the PSID.
+    await h.db.run("INSERT INTO messenger_binding (shop, order_gid, customer_gid, psid, bound_at) VALUES (?, ?, NULL, ?, ?)", [
+      h.shop,
+      "gid://shopify/Order/5004",
+      KNOWN_PSID,
+      Date.now(),
+    ]);
+    await h.webhook("orders/create", order(4, { note_attributes: [], customer: null }));
+    await h.deliverDue();
+
+    const { pushes } = (await log()).data.page as { pushes: { id: number; orderName: string; recipientSource: string | null }[] };
+    expect(Object.fromEntries(pushes.map((p) => [p.orderName, p.recipientSource]))).toEqual({
+      "#5001": "note_attribute",
+      "#5002": "email",
+      "#5003": "phone",
+      "#5004": "binding",
+    });
+    const bound = await detail(pushes.find((p) => p.orderName === "#5004")!.id);
+    expect(bound.data.push).toMatchObject({ recipientSource: "binding", recipientId: `****${KNOWN_PSID.slice(-4)}` });
+    expect(bound.text).not.toContain(KNOWN_PSID);
+  });
+
   it("says why a skipped push was not sent", async () => {
     await h.configure({ paused: true });
     await h.webhook("orders/create", order(1));

@@ -80,6 +80,11 @@ describeOnBackends((backend) => {
     expect(await sourceOf(failed.id)).toBe("email");
 
     const ref = await refOf(shop, first.gid);
+    // The ref is the order's lookup token: the one `lookup order-token` gives, and the customer lookup finds the order by it.
+    const token = await app.cli(["lookup", "order-token", "--shop", shop, "--order", first.gid, "--json"]);
+    expect(JSON.parse(token.output).token).toBe(ref);
+    const looked = await callCustomerQuery(url, { method: "orders", params: { order_number: ref } }, SIGNED);
+    expect(looked.json).toMatchObject({ success: true, total: 1 });
     const bound = await bind(url, ref);
     expect(bound.status, bound.text).toBe(200);
     expect(bound.json).toMatchObject({ success: true, data: { bound: true, already_bound: false, resent: 1 } });
@@ -146,6 +151,49 @@ describeOnBackends((backend) => {
     const events = await app.db.all<{ kind: string }>("SELECT kind FROM optin_event WHERE shop = ? ORDER BY id", [shop]);
     expect(events.map((e) => e.kind)).toEqual(["link", "bind", "stop"]);
   });
+
+  it(
+    "a bind from the Thank-you page before orders/create arrives: the receipt goes to the PSID, and the binding learns its customer",
+    { timeout: 60_000 },
+    async () => {
+      const { shop, url } = await setUpShop("bind-before-order");
+      stack.sandbox.setKnownRecipients([PSID]);
+      // The block asks for the link of the order the page names; its webhook is still on the way.
+      const id = nextOrderId();
+      const gid = `gid://shopify/Order/${id}`;
+      const ref = await refOf(shop, gid);
+      const bound = await bind(url, ref);
+      expect(bound.status, bound.text).toBe(200);
+      expect(bound.json).toMatchObject({ success: true, data: { order_number: null, bound: true, already_bound: false, resent: 0 } });
+      expect(await bindings(shop)).toEqual([{ order_gid: gid, customer_gid: null, psid: PSID }]);
+
+      const placed = await app.sendWebhook(
+        "orders/create",
+        shop,
+        buildOrderJson({
+          id,
+          admin_graphql_api_id: gid,
+          name: `#${id % 100000n}`,
+          note_attributes: [],
+          customer: customer(508),
+          email: "buyer508@example.com",
+          created_at: new Date(Date.now() - 30_000).toISOString(),
+        }),
+      );
+      expect(placed.status, placed.text).toBe(200);
+      const [receipt] = await waitForSettled(app, shop);
+      expect(receipt).toMatchObject({ topic: "Order/Receipt", status: "delivered" });
+      expect(await sourceOf(receipt.id)).toBe("binding");
+      expect(receivedBy(stack.sandbox, shop, "Order/Receipt").map((r) => r.recipient)).toEqual([{ id: PSID }]);
+      expect(await bindings(shop)).toEqual([{ order_gid: gid, customer_gid: "gid://shopify/Customer/508", psid: PSID }]);
+
+      // The customer's next order, placed with only an email JoinChat does not know: to the PSID.
+      const next = await placeOrder(shop, { customer: customer(508), email: "buyer508@example.com" });
+      const settled = await waitForSettled(app, shop);
+      expect(settled.find((p) => p.business_key === `receipt:${next.gid}`)).toMatchObject({ status: "delivered" });
+      expect(receivedBy(stack.sandbox, shop, "Order/Receipt").map((r) => r.recipient)).toEqual([{ id: PSID }, { id: PSID }]);
+    },
+  );
 
   it("sends a receipt waiting for a retry to the bound PSID at once, not at its retry time", { timeout: 60_000 }, async () => {
     const { shop, url } = await setUpShop("bind-retrying");

@@ -142,7 +142,8 @@ for (const { backend, skip } of E2E_BACKENDS) {
         const seenTokens = standIn.calls.filter((c) => c.shop === shop && c.token).map((c) => c.token!);
         for (const token of seenTokens) expect(JSON.stringify(stored)).not.toContain(token);
         const [push] = await pushesOf(app, shop);
-        expect(push).toMatchObject({ recipient_kind: "id", recipient_value: METAFIELD_PSID });
+        // The push log says how the recipient was found (issue 16): the customer's metafield.
+        expect(push).toMatchObject({ recipient_kind: "id", recipient_value: METAFIELD_PSID, recipient_source: "metafield" });
       },
     );
 

@@ -35,6 +35,8 @@ describe("the Messenger opt-in block's build", () => {
     expect(result.outputFiles[0].contents.byteLength).toBeLessThan(64 * 1024);
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((file) => file.includes("node_modules/preact/"))).toBe(true);
+    // The Signal class handed to Shopify's runtime (@shopify/ui-extensions/preact), so the page's values re-render.
+    expect(inputs.some((file) => file.includes("node_modules/@preact/signals/"))).toBe(true);
     expect(inputs.filter((file) => file.startsWith("app/") || file.includes("/app/"))).toEqual([]);
   });
 

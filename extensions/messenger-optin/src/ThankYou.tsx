@@ -1,4 +1,7 @@
 // The Thank-you page (purchase.thank-you.block.render): the opt-in right after checkout (decision 020).
+// Hands Shopify's runtime the Preact Signal class: the page's values (the order, the buyer's language) are then
+// signals whose reads re-render the block when they change (the order is undefined until Shopify has processed it).
+import "@shopify/ui-extensions/preact";
 import { render } from "preact";
 import { OptinBlock } from "./OptinBlock";
 

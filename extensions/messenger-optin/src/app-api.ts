@@ -5,10 +5,26 @@ import { APP_URL } from "./app-url";
 
 export type SessionToken = () => Promise<string>;
 
-/** The digits of an order's GID (gid://shopify/Order/450789469), or null when the page gave no order. */
+const ORDER_GID = /^gid:\/\/shopify\/Order(?:Identity)?\/(\d+)$/;
+
+/**
+ * The digits of an order's GID, or null when the page gave no order. The Order status page gives
+ * gid://shopify/Order/450789469; the Thank-you page, whatever its types say, gives gid://shopify/OrderIdentity/450789469
+ * (the same digits: "this becomes the Order object ID"), and some checkouts give that GID base64-encoded.
+ */
 export function orderIdOf(gid: string | undefined | null): string | null {
-  const match = gid ? /^gid:\/\/shopify\/Order\/(\d+)$/.exec(gid) : null;
+  if (!gid) return null;
+  const match = ORDER_GID.exec(gid) ?? ORDER_GID.exec(fromBase64(gid));
   return match ? match[1] : null;
+}
+
+function fromBase64(value: string): string {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return "";
+  try {
+    return atob(value);
+  } catch {
+    return "";
+  }
 }
 
 function optinUrl(orderId: string): string {

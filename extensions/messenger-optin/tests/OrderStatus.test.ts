@@ -4,6 +4,7 @@
 // offers the button again. Nothing is shown when the opt-in is off, and a failed stop changes nothing.
 import { fireEvent, waitFor } from "@testing-library/preact";
 import { getExtension } from "@shopify/ui-extensions-tester";
+import { signal } from "@preact/signals-core";
 import { render } from "preact";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildOrderJson } from "../../../test/fixtures/orders";
@@ -71,6 +72,21 @@ describe("the Order status page's Messenger opt-in", () => {
     expect(new URL(q('[data-action="open"]')!.getAttribute("href")!).pathname).toBe(`/${PAGE_ID}`);
     expect(q('[data-action="stop"]')).toBeNull();
     expect(requests).toEqual([{ method: "GET", url: "https://example.com/api/optin/4001" }]);
+  });
+
+  it("shows the button once Shopify has processed the order, when the page first gave none", async () => {
+    // On the Order status page `order` is undefined until the order is fully processed. Shopify's runtime gives the
+    // block Preact signals (the Signal class @shopify/ui-extensions/preact hands it): reading .value re-renders.
+    onOrder(7);
+    const order = signal<typeof extension.shopify.order.value>(undefined);
+    Object.assign(extension.shopify, { order });
+    await extension.render();
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(requests).toEqual([]);
+    expect(document.body.innerHTML).toBe("");
+    order.value = { id: gid(7), name: "#4007" };
+    await waitFor(() => expect(q('[data-optin="shown"]')).not.toBeNull(), WAIT);
+    expect(requests).toEqual([{ method: "GET", url: "https://example.com/api/optin/4007" }]);
   });
 
   it("offers Stop Messenger updates once bound: it unbinds the order, cancels its waiting pushes, and offers the button again", async () => {

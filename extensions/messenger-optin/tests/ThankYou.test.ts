@@ -37,9 +37,10 @@ afterEach(() => {
   extension.tearDown();
 });
 
-function onOrder(n: number, options: { language?: string; token?: () => Promise<string> } = {}) {
+function onOrder(n: number, options: { language?: string; token?: () => Promise<string>; orderGid?: string } = {}) {
   const language = options.language ?? "en";
-  extension.shopify.orderConfirmation.value = { order: { id: `gid://shopify/Order/${5000 + n}` }, number: `CONF${n}`, isFirstOrder: true };
+  const id = options.orderGid ?? `gid://shopify/Order/${5000 + n}`;
+  extension.shopify.orderConfirmation.value = { order: { id }, number: `CONF${n}`, isFirstOrder: true };
   extension.shopify.sessionToken.get = options.token ?? (() => app.buyerToken());
   extension.shopify.localization.language.value = { isoCode: language } as typeof extension.shopify.localization.language.value;
   const translate = translator(language === "zh-CN" ? "zh-CN" : "en");
@@ -74,6 +75,18 @@ describe("the Thank-you page's Messenger opt-in", () => {
     expect(((await again.json()) as { url: string }).url).toBe(href.toString());
     // Not on the Thank-you page: stopping.
     expect(q('[data-action="stop"]')).toBeNull();
+  });
+
+  it.each([
+    ["gid://shopify/OrderIdentity/5011", "as a GID"],
+    [Buffer.from("gid://shopify/OrderIdentity/5012").toString("base64"), "as a base64 GID"],
+  ])("finds the order when the page names it by its OrderIdentity (%s, %s), as real Thank-you pages do", async (orderGid) => {
+    // The types say gid://shopify/Order/…; live Thank-you pages give gid://shopify/OrderIdentity/<the order's id>.
+    onOrder(11, { orderGid });
+    await rendered();
+    await waitFor(() => expect(q('[data-optin="shown"]')).not.toBeNull(), WAIT);
+    const digits = /(\d+)$/.exec(Buffer.from(orderGid, orderGid.startsWith("gid:") ? "utf8" : "base64").toString("utf8"))![1];
+    expect(requests.map((r) => r.url)).toEqual([`https://example.com/api/optin/${digits}`]);
   });
 
   it("shows the merchant's own button words", async () => {
