@@ -10,7 +10,7 @@ import type { Database } from "../db/database.server";
 import type { PushScheduler } from "../delivery/scheduler.server";
 import { log } from "../logger.server";
 import { SKIP_REASONS } from "../pushes/reasons";
-import { bindIfUnbound, deleteBinding, readBinding } from "../stores/messenger-binding-store.server";
+import { bindIfUnbound, deleteBindingsReachingOrder, readBinding } from "../stores/messenger-binding-store.server";
 import { recordOptinEvent } from "../stores/optin-event-store.server";
 import { readOrderCreatedAt, readOrderRow } from "../stores/order-store.server";
 import { readOrderToken } from "../stores/order-token-store.server";
@@ -82,7 +82,7 @@ export async function answerBinding(deps: BindingDeps, shop: string, raw: Buffer
     const { answer, cancelled } = await deps.db.transaction(async (tx) => {
       const bound = await readBinding(tx, shop, token.order_gid);
       if (!bound || bound.psid !== psid) return { answer: ok({ unbound: false, cancelled: 0 }), cancelled: [] };
-      await deleteBinding(tx, shop, token.order_gid);
+      await deleteBindingsReachingOrder(tx, shop, token.order_gid, bound.customer_gid);
       const cancelled = await cancelWaitingPushesOfOrder(tx, shop, token.order_gid, SKIP_REASONS.buyerStoppedMessenger, now);
       await recordOptinEvent(tx, shop, "stop", now);
       return { answer: ok({ unbound: true, cancelled: cancelled.length }), cancelled };

@@ -5,7 +5,7 @@ import type { Database } from "../db/database.server";
 import type { OptinLinkAnswer, OptinStopAnswer } from "../pushes/optin-contract";
 import { SKIP_REASONS } from "../pushes/reasons";
 import { getShopSettings } from "../settings/settings.server";
-import { deleteBinding, readBinding } from "../stores/messenger-binding-store.server";
+import { deleteBindingsReachingOrder, readBinding, readLatestBindingOfCustomer } from "../stores/messenger-binding-store.server";
 import { countOptinEventsSince, recordOptinEvent, type OptinEventKind } from "../stores/optin-event-store.server";
 import { readOrderCreatedAt, readOrderRow } from "../stores/order-store.server";
 import { cancelWaitingPushesOfOrder, type PushRef } from "../stores/push-store.server";
@@ -63,7 +63,10 @@ export async function optinLink(
   if (!(await isWithinGuestWindow(db, request.shop, request.orderGid, request.customerGid, now))) {
     throw new OptinNotFound("a guest's link is for an order placed within the last 24 hours");
   }
-  const bound = (await readBinding(db, request.shop, request.orderGid)) !== undefined;
+  // Bound: the order itself, or its customer (the customer's later orders go to their latest binding's PSID).
+  const bound =
+    (await readBinding(db, request.shop, request.orderGid)) !== undefined ||
+    (request.customerGid !== null && (await readLatestBindingOfCustomer(db, request.shop, request.customerGid)) !== undefined);
   // The ref is the order's lookup token (issue 15): unguessable, scoped to the shop, no personal data, 12 characters,
   // the same while it is valid (30 days by default), a new one after.
   const { token } = await issueOptinRef(db, request.shop, request.orderGid, now);
@@ -74,7 +77,10 @@ export async function optinLink(
   };
 }
 
-/** "Stop Messenger updates": the order is unbound and its waiting pushes cancelled, in one transaction. */
+/**
+ * "Stop Messenger updates": the order is unbound, with every binding of its customer (so that none still carries the
+ * order's pushes to the PSID), and its waiting pushes cancelled, in one transaction.
+ */
 export async function stopOptin(
   db: Database,
   request: { shop: string; orderGid: string; customerGid: string | null },
@@ -82,7 +88,8 @@ export async function stopOptin(
 ): Promise<{ answer: OptinStopAnswer; cancelled: PushRef[] }> {
   if (!(await isBuyersOrder(db, request.shop, request.orderGid, request.customerGid))) throw new OptinNotFound("not this buyer's order");
   return db.transaction(async (tx) => {
-    const unbound = await deleteBinding(tx, request.shop, request.orderGid);
+    const own = await readBinding(tx, request.shop, request.orderGid);
+    const unbound = (await deleteBindingsReachingOrder(tx, request.shop, request.orderGid, own?.customer_gid ?? request.customerGid)) > 0;
     const cancelled = unbound ? await cancelWaitingPushesOfOrder(tx, request.shop, request.orderGid, SKIP_REASONS.buyerStoppedMessenger, now) : [];
     if (unbound) await recordOptinEvent(tx, request.shop, "stop", now);
     return { answer: { ok: true, intent: "stop", unbound, cancelled: cancelled.length }, cancelled };

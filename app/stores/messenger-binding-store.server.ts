@@ -69,9 +69,19 @@ export async function pruneBindings(sql: Sql, before: number, limit: number): Pr
 }
 
 /** Unbinds the order; true when it was bound. */
-export async function deleteBinding(sql: Sql, shop: string, orderGid: string): Promise<boolean> {
+async function deleteBinding(sql: Sql, shop: string, orderGid: string): Promise<boolean> {
   const { changes } = await sql.run("DELETE FROM messenger_binding WHERE shop = ? AND order_gid = ?", [shop, orderGid]);
   return changes > 0;
+}
+
+/**
+ * A stop (the block's "Stop Messenger updates", or JoinChat's `unbind`): the order's binding and, for a customer's
+ * order, every binding of that customer, through which the order's pushes would still reach the PSID. How many.
+ */
+export async function deleteBindingsReachingOrder(sql: Sql, shop: string, orderGid: string, customerGid: string | null): Promise<number> {
+  let count = (await deleteBinding(sql, shop, orderGid)) ? 1 : 0;
+  if (customerGid) count += (await sql.run("DELETE FROM messenger_binding WHERE shop = ? AND customer_gid = ?", [shop, customerGid])).changes;
+  return count;
 }
 
 /** customers/redact: the customer's bindings, and those of the orders named (a guest's orders have no customer). */

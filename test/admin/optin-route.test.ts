@@ -200,6 +200,32 @@ describe("POST /api/optin/:orderId {intent: stop}", () => {
     expect(await dumpAll(h.db)).toEqual(before);
   });
 
+  it("a customer's order reached through another order's binding shows as bound, and its stop removes the customer's bindings", async () => {
+    const customer = { id: 444, admin_graphql_api_id: "gid://shopify/Customer/444", email: "d@example.com" };
+    await h.configure({ unpaidEnabled: true, unpaidDelayMinutes: 60 });
+    await h.webhook("orders/create", order(15, { customer }));
+    await h.webhook("orders/create", order(16, { customer, financial_status: "pending" }));
+    // The buyer opted in on their first order: their later orders go to the PSID through the customer's binding.
+    await h.db.run("INSERT INTO messenger_binding (shop, order_gid, customer_gid, psid, bound_at) VALUES (?, ?, ?, ?, ?)", [
+      h.shop,
+      orderGid(15),
+      customer.admin_graphql_api_id,
+      PSID,
+      Date.now(),
+    ]);
+    const asBuyer = { bearer: token({ customerGid: customer.admin_graphql_api_id }) };
+    expect((await link("6016", asBuyer)).data.bound).toBe(true);
+
+    const res = await stop("6016", { intent: "stop" }, asBuyer);
+    expect(res.data).toEqual({ ok: true, intent: "stop", unbound: true, cancelled: 1 });
+    // Nothing of the stopped order reaches the PSID any more: no binding of the customer is left.
+    expect(await h.db.all("SELECT order_gid FROM messenger_binding WHERE shop = ?", [h.shop])).toEqual([]);
+    expect((await link("6016", asBuyer)).data.bound).toBe(false);
+    expect(await h.db.all("SELECT status, reason FROM push WHERE order_gid = ?", [orderGid(16)])).toEqual([
+      { status: "cancelled", reason: "buyer_stopped_messenger" },
+    ]);
+  });
+
   it("stops only the token's shop's binding of that order", async () => {
     await bind(9, PSID, OTHER_SHOP);
     expect((await stop("6009")).data).toMatchObject({ unbound: false });
