@@ -130,7 +130,8 @@ export function normalizeGatewayName(name: string): string {
   );
 }
 
-function containsWords(haystack: string, needle: string): boolean {
+/** Whether a normalized name contains a normalized needle: as whole words in the Latin script, anywhere in others. */
+export function containsWords(haystack: string, needle: string): boolean {
   if (needle === "") return false;
   // Names in other scripts match anywhere, spaces aside: Chinese, Japanese and Thai are written without them, and
   // Korean, Cyrillic, Greek, Arabic or Hindi names are spaced in more than one way ("대금 상환", "대금상환").

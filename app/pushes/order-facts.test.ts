@@ -225,6 +225,20 @@ describe("local pickup and payment terms", () => {
     [{ code: "Local Delivery", title: "Local Delivery" }, false],
     [{ code: "Pickup point", title: "DHL Pickup Point" }, false],
     [{ delivery_category: "shipping", code: "Pickup" }, false],
+    [{ delivery_category: "pick-up", code: "Main Street" }, true],
+    [{ code: "Click & Collect", title: "Click & Collect - Soho" }, true],
+    [{ code: "Collect in store", title: "Collect in store" }, true],
+    [{ code: "In-store pickup", title: "In-store pickup" }, true],
+    [{ code: "Retrait en magasin", title: "Retrait en magasin (Lyon)" }, true],
+    [{ code: "Abholung", title: "Abholung im Geschäft" }, true],
+    [{ code: "Recogida en tienda", title: "Recogida en tienda" }, true],
+    [{ code: "门店自提", title: "门店自提" }, true],
+    [{ code: "店頭受取", title: "店頭受け取り" }, true],
+    [{ code: "Point Relais", title: "Retrait en Point Relais" }, false],
+    [{ code: "Packstation", title: "Abholung an der Packstation" }, false],
+    [{ code: "Paczkomat", title: "Odbiór w Paczkomacie" }, false],
+    [{ code: "自提点", title: "快递自提点" }, false],
+    [{ code: "Pickup Locker", title: "Amazon Pickup Locker" }, false],
   ] as const)("shipping line %j: local pickup %j", (fields, expected) => {
     expect(extractOrderFacts(buildOrder(line(fields))).localPickup).toBe(expected);
   });
