@@ -329,7 +329,13 @@ async function handleFulfillment(tx: Sql, ctx: DeliveryContext, topic: Fulfillme
         ctx.now,
       );
     }
-    return storeDrafts(tx, ctx, [{ draft, reason: { code: rule.reason, detail: rule.detail } }], untold);
+    if (untold.length > 0) {
+      // Under the cancellation's own key: the buyer stays counted as told (buyer_told is never unset), so a repeat of
+      // this cancellation must find its push taken and be a duplicate, not a cancellation to send.
+      draft.skipReason = rule.reason;
+      return storeDrafts(tx, ctx, [{ draft }], untold);
+    }
+    return storeDrafts(tx, ctx, [{ draft, reason: { code: rule.reason, detail: rule.detail } }]);
   }
 
   const status = rule.status;

@@ -302,10 +302,13 @@ describe("fulfillments", () => {
     // JoinChat refused the shipped update: it waits for its retry, minutes away.
     await h.db.run("UPDATE push SET status = 'retrying', attempts = 1, due_at = ? WHERE shop = ? AND topic = 'package/update'", [Date.now() + 600_000, SHOP]);
     await h.send("fulfillments/update", buildFulfillmentJson({ status: "cancelled", updated_at: "2026-04-16T09:00:00-04:00" }));
+    // Shopify delivers the cancellation again, under another webhook id: still nothing to send.
+    await h.send("fulfillments/update", buildFulfillmentJson({ status: "cancelled", updated_at: "2026-04-16T09:00:00-04:00" }));
     const packages = (await h.pushes()).filter((p) => p.topic === "package/update");
     expect(packages.map((p) => [p.tracking_status, p.status, p.reason])).toEqual([
       ["shipped", "cancelled", "buyer_not_told"],
       ["cancelled", "skipped", "buyer_not_told"],
+      ["cancelled", "skipped", "duplicate"],
     ]);
   });
 
