@@ -238,6 +238,10 @@ describe("local pickup and payment terms", () => {
     [{ code: "Packstation", title: "Abholung an der Packstation" }, false],
     [{ code: "Paczkomat", title: "Odbiór w Paczkomacie" }, false],
     [{ code: "自提点", title: "快递自提点" }, false],
+    [{ code: "Afhalen", title: "Afhalen in de winkel" }, true],
+    [{ code: "Afhalen bij een PostNL-punt", title: "Afhalen bij een PostNL-punt" }, false],
+    [{ code: "Afhentning i pakkeshop", title: "Afhentning i pakkeshop" }, false],
+    [{ code: "Nouto lähimmästä Postista", title: "Nouto lähimmästä Postista" }, false],
     [{ code: "Pickup Locker", title: "Amazon Pickup Locker" }, false],
   ] as const)("shipping line %j: local pickup %j", (fields, expected) => {
     expect(extractOrderFacts(buildOrder(line(fields))).localPickup).toBe(expected);
