@@ -15,7 +15,16 @@ import type { ShopifyAdmin } from "../shopify/admin-api/index.server";
 import { readFulfillmentState } from "../stores/fulfillment-store.server";
 import { readBinding, readLatestBindingOfCustomer } from "../stores/messenger-binding-store.server";
 import { knownOrderFromRow, readOrderRow } from "../stores/order-store.server";
-import { markPushDelivered, markPushFailed, markPushRetrying, recordAttempt, savePushBody, settleUnsentPush, type PushRow } from "../stores/push-store.server";
+import {
+  isParcelUnannounced,
+  markPushDelivered,
+  markPushFailed,
+  markPushRetrying,
+  recordAttempt,
+  savePushBody,
+  settleUnsentPush,
+  type PushRow,
+} from "../stores/push-store.server";
 import type { BackPressure } from "./back-pressure";
 import { planRetry, type RetryPolicy } from "./retry-policy";
 
@@ -67,6 +76,11 @@ export async function deliverPush(deps: DeliveryDeps, push: PushRow): Promise<Pu
     const state = await readFulfillmentState(deps.db, push.shop, push.fulfillment_gid);
     if (state && compareStatusProgress(state.furthest_status, push.tracking_status as TrackingStatus) === "backwards") {
       return settle(deps, push, "skipped", SKIP_REASONS.statusBackwards);
+    }
+    // Cancelled while its shipped update was on an attempt that then failed: that update now waits for a retry, and
+    // the buyer has heard nothing of this parcel yet.
+    if (push.tracking_status === "cancelled" && (await isParcelUnannounced(deps.db, push.shop, push.fulfillment_gid, push.id))) {
+      return settle(deps, push, "skipped", SKIP_REASONS.buyerNotTold);
     }
   }
 

@@ -1,6 +1,7 @@
 // What the app keeps of an order, read once from the payload: the contacts that can address a
 // push and the flags that decide whether one is sent.
 import { toGid, type Address, type OrderPayload, type PaymentTerms } from "~/shopify/payloads";
+import { containsWords, normalizeGatewayName } from "./cash-on-delivery";
 import type { OrderFacts } from "./types";
 
 export const PSID_NOTE_ATTRIBUTE = "joinchat_psid";
@@ -37,13 +38,86 @@ export function psidOf(order: OrderPayload): string | null {
 }
 
 // A local pickup shipping line: Shopify's delivery category, or the method's code or title ("Pickup", "Pick up in
-// store", "Local pickup"). Local delivery and pickup points are shipped, not collected at the shop.
-const PICKUP_WORDS = /\bpick ?up\b/i;
-const PICKUP_POINT_WORDS = /\bpick ?up ?point\b/i;
+// store", "Local pickup", "Click & Collect", "Retrait en magasin", "Abholung", "门店自提"). Names are compared as COD
+// names are (normalizeGatewayName): without case, accents or punctuation, whole words in the Latin script. Local
+// delivery and pickup points (a parcel shipped to a locker, a relay point or another shop) are shipped, not collected.
+const PICKUP_PHRASES = [
+  "pickup",
+  "pick up",
+  "click and collect",
+  "click collect",
+  "click et collect",
+  "collect in store",
+  "collect from store",
+  "in store collection",
+  "store collection",
+  "abholung",
+  "selbstabholung",
+  "abholen",
+  "retrait en magasin",
+  "retrait en boutique",
+  "retrait magasin",
+  "ritiro in negozio",
+  "ritiro in sede",
+  "recogida en tienda",
+  "recoger en tienda",
+  "retiro en tienda",
+  "retirar na loja",
+  "retirada na loja",
+  "afhalen",
+  "zelf afhalen",
+  "afhentning i butik",
+  "afhentning i butikken",
+  "hamta i butik",
+  "hamtas i butik",
+  "nouto myymalasta",
+  "nouto liikkeesta",
+  "nouto kaupasta",
+  "odbior osobisty",
+  "osobni odber",
+  "самовывоз",
+  "门店自提",
+  "到店自提",
+  "到店自取",
+  "门店自取",
+  "店頭受取",
+  "店頭受け取り",
+  "店舗受取",
+  "店舗受け取り",
+  "매장 픽업",
+  "รับที่ร้าน",
+  "nhan tai cua hang",
+  "ambil di toko",
+].map(normalizeGatewayName);
+const PICKUP_POINT_PHRASES = [
+  "pickup point",
+  "pick up point",
+  "pickup station",
+  "pickup locker",
+  "parcel locker",
+  "parcel shop",
+  "packstation",
+  "paketshop",
+  "abholstation",
+  "point relais",
+  "punto di ritiro",
+  "punto de recogida",
+  "paczkomat",
+  "postfiliale",
+  "postnl punt",
+  "servicepunt",
+  "pakkeshop",
+  "pakkeboks",
+  "pakkeautomat",
+  "punkt odbioru",
+  "自提点",
+  "自提柜",
+].map(normalizeGatewayName);
 
 function isPickupText(value: string | null | undefined): boolean {
-  const text = textOrNull(value)?.replace(/[\s_-]+/g, " ") ?? "";
-  return PICKUP_WORDS.test(text) && !PICKUP_POINT_WORDS.test(text);
+  const text = normalizeGatewayName(value ?? "");
+  if (text === "") return false;
+  return PICKUP_PHRASES.some((p) => containsWords(text, p)) && !PICKUP_POINT_PHRASES.some((p) => containsWords(text, p));
 }
 
 /** Whether the buyer collects the order at the shop: a local pickup shipping line. */

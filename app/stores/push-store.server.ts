@@ -655,6 +655,39 @@ export async function cancelPendingPushesOfOrder(
   );
 }
 
+/**
+ * A fulfillment cancelled while its package/updates all still wait, one of them for a retry (JoinChat refused or could
+ * not be reached), none being sent nor delivered: the buyer never heard of the parcel, so its updates are cancelled
+ * with `reason`. Updates only queued are left: due now, they go before the cancellation (a parcel's updates are sent
+ * in order). Returns the pushes cancelled, none when the buyer was told or is being told.
+ */
+export async function cancelUntoldPackagePushes(sql: Sql, shop: string, fulfillmentGid: string, reason: ReasonCode, now: number): Promise<PushRef[]> {
+  return sql.all<PushRef>(
+    `UPDATE push SET status = 'cancelled', reason = ?, reason_detail = NULL, updated_at = ?
+     WHERE shop = ? AND fulfillment_gid = ? AND topic = 'package/update' AND status IN ('queued', 'retrying') AND kind <> 'test'
+       AND NOT EXISTS (SELECT 1 FROM push told WHERE told.shop = ? AND told.fulfillment_gid = ? AND told.topic = 'package/update'
+         AND told.status IN ('sending', 'delivered'))
+       AND EXISTS (SELECT 1 FROM push refused WHERE refused.shop = ? AND refused.fulfillment_gid = ? AND refused.topic = 'package/update'
+         AND refused.status = 'retrying')
+     RETURNING id, attempts`,
+    [reason, now, shop, fulfillmentGid, shop, fulfillmentGid, shop, fulfillmentGid],
+  );
+}
+
+/**
+ * Whether a fulfillment's parcel is still unannounced at the moment its cancellation is to be sent: an update of it
+ * waits (queued, or for a retry) and none was delivered. Sent then, the cancellation would be the first the buyer hears.
+ */
+export async function isParcelUnannounced(sql: Sql, shop: string, fulfillmentGid: string, exceptId: number): Promise<boolean> {
+  const row = await sql.get<{ waiting: number | string | null; told: number | string | null }>(
+    `SELECT SUM(CASE WHEN status IN ('queued', 'retrying') THEN 1 ELSE 0 END) AS waiting,
+       SUM(CASE WHEN status IN ('sending', 'delivered') THEN 1 ELSE 0 END) AS told
+     FROM push WHERE shop = ? AND fulfillment_gid = ? AND topic = 'package/update' AND id <> ? AND kind <> 'test'`,
+    [shop, fulfillmentGid, exceptId],
+  );
+  return Number(row?.waiting ?? 0) > 0 && Number(row?.told ?? 0) === 0;
+}
+
 /** How many of the order's pushes of `topic` have one of `statuses`. */
 export async function countOrderPushes(sql: Sql, shop: string, orderGid: string, topic: string, statuses: readonly PushStatus[]): Promise<number> {
   const row = await sql.get<{ n: number | string }>(

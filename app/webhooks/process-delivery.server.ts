@@ -25,6 +25,7 @@ import {
   cancelPendingPushesOfOrder,
   cancelPendingPushesOfShop,
   cancelUnpaidReminder,
+  cancelUntoldPackagePushes,
   countOrderPushes,
   findPushIdByKey,
   pushStatusByKey,
@@ -300,7 +301,14 @@ async function handleFulfillment(tx: Sql, ctx: DeliveryContext, topic: Fulfillme
   const settings = await getShopSettings(tx, ctx.shop);
   const state = await readFulfillmentState(tx, ctx.shop, facts.fulfillmentGid);
 
-  const rule = fulfillmentRule(facts, { buyerTold: state?.buyer_told ?? false, localPickup: orderRow?.local_pickup === 1 });
+  let rule = fulfillmentRule(facts, { buyerTold: state?.buyer_told ?? false, localPickup: orderRow?.local_pickup === 1 });
+  let untold: PushRef[] = [];
+  if (rule.push && rule.status === "cancelled" && !(state && facts.updatedAtMs < state.newest_updated_at)) {
+    // A parcel whose updates all wait for a retry (JoinChat down) was never announced: sent now, its cancellation
+    // would be the first the buyer hears of it, and its shipped update would then be skipped as going backwards.
+    untold = await cancelUntoldPackagePushes(tx, ctx.shop, facts.fulfillmentGid, SKIP_REASONS.buyerNotTold, ctx.now);
+    if (untold.length > 0) rule = { push: false, reason: SKIP_REASONS.buyerNotTold, detail: null, status: "cancelled" };
+  }
   if (!rule.push) {
     // Recorded with its reason under a key of its own, so that the same fulfillment's later success still pushes.
     const draft = planPackagePush(facts, rule.status ?? "shipped", order, settings, ctx.now);
@@ -320,6 +328,12 @@ async function handleFulfillment(tx: Sql, ctx: DeliveryContext, topic: Fulfillme
         },
         ctx.now,
       );
+    }
+    if (untold.length > 0) {
+      // Under the cancellation's own key: the buyer stays counted as told (buyer_told is never unset), so a repeat of
+      // this cancellation must find its push taken and be a duplicate, not a cancellation to send.
+      draft.skipReason = rule.reason;
+      return storeDrafts(tx, ctx, [{ draft }], untold);
     }
     return storeDrafts(tx, ctx, [{ draft, reason: { code: rule.reason, detail: rule.detail } }]);
   }

@@ -56,6 +56,22 @@ describe("message catalogs", () => {
     }
   });
 
+  it("name the skip reasons of issues 17 and 18 in the issues' own words, in the admin and the order block", () => {
+    const block = JSON.parse(readFileSync(path.join("extensions", "order-pushes", "locales", "en.default.json"), "utf8")) as {
+      reason: Record<string, string>;
+    };
+    const words: [string, string][] = [
+      ["not_shipped_yet", "not shipped yet"],
+      ["fulfillment_failed", "fulfillment failed"],
+      ["nothing_to_ship", "nothing to ship"],
+      ["order_cancelled", "order cancelled"],
+    ];
+    for (const [code, phrase] of words) {
+      expect(en[reasonKey(code)!].toLowerCase(), code).toContain(phrase);
+      expect(block.reason[code].toLowerCase(), code).toContain(phrase);
+    }
+  });
+
   it("hold every key written literally in the admin's source", () => {
     const files = [
       ...readdirSync("app/routes")

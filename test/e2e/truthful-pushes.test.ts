@@ -109,6 +109,23 @@ describeOnBackends((backend) => {
       expect(Number(state?.buyer_told)).toBe(1);
     });
 
+    it("cancelled while its shipped push waits for a retry (JoinChat down): neither reaches the buyer", { timeout: 30_000 }, async () => {
+      const shop = await shopWithOrder("ful-cancel-retrying");
+      // JoinChat asks to come back in 30 s: the shipped push waits for its retry when the cancellation comes.
+      stack.sandbox.fail({ mode: "status", status: 503, retryAfterS: 30, forMs: 60_000 });
+      await app.sendWebhook("fulfillments/create", shop, fulfillmentBody({ status: "success", updatedAt: hour(8) }));
+      const shipped = async () => (await pushesOf(app, shop)).find((p) => p.topic === "package/update");
+      await waitFor(async () => (await shipped())?.status === "retrying", 10_000, "the shipped push to wait for a retry");
+      await fulfillment(shop, { status: "cancelled", updatedAt: hour(9) });
+      stack.sandbox.clearFaults();
+      await waitForSettled(app, shop);
+      expect(await packageRows(shop)).toEqual([
+        ["shipped", "cancelled", "buyer_not_told"],
+        ["cancelled", "skipped", "buyer_not_told"],
+      ]);
+      expect(sentStatuses(shop)).toEqual([]);
+    });
+
     it("a fulfillment of goods that do not ship (digital, gift cards) pushes nothing: nothing_to_ship", { timeout: 30_000 }, async () => {
       const shop = await shopWithOrder("ful-digital");
       await fulfillment(shop, { status: "success", digital: "all" }, "fulfillments/create");

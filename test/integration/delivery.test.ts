@@ -390,6 +390,27 @@ describe("deliverPush: decided again at send time", () => {
     expect(sandbox.received.map((r) => r.topic)).toEqual(["Order/Receipt"]);
   });
 
+  it("a parcel cancelled while its shipped update was on an attempt that failed: the cancellation is not sent first", async () => {
+    await linkedWithSecret();
+    await h.send("orders/create", buildOrderJson());
+    expect(await deliverPush(depsOf(), await claimOne())).toBe("delivered");
+    await h.send("fulfillments/create", buildFulfillmentJson({ status: "success", updated_at: "2026-04-16T08:00:00-04:00" }));
+    const shipped = await claimOne();
+    // JoinChat does not answer the shipped update; the cancellation comes while it is on its way, and the intake
+    // leaves a push being sent alone. The attempt times out: the shipped update waits for a retry.
+    sandbox.fail({ mode: "timeout", forMs: 60_000 });
+    const attempt = deliverPush(depsOf({ timeoutMs: 1_000 }), shipped);
+    await waitFor(async () => proxy.inFlight > 0, 5_000, "the shipped update to be on its way");
+    await h.send("fulfillments/update", buildFulfillmentJson({ status: "cancelled", updated_at: "2026-04-16T09:00:00-04:00" }));
+    expect(await attempt).toBe("retrying");
+    sandbox.clearFaults();
+    const cancelled = await claimOne();
+    expect(cancelled.tracking_status).toBe("cancelled");
+    expect(await deliverPush(depsOf(), cancelled)).toBe("skipped");
+    expect(await row(cancelled.id)).toMatchObject({ status: "skipped", reason: "buyer_not_told", attempts: 0 });
+    expect(sandbox.received.map((r) => r.topic)).toEqual(["Order/Receipt"]);
+  });
+
   it("a paused shop's push is skipped at send time", async () => {
     await linkedWithSecret();
     await h.send("orders/create", buildOrderJson());

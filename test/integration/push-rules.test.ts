@@ -295,6 +295,23 @@ describe("fulfillments", () => {
     ]);
   });
 
+  it("a parcel whose shipped update still waits for a retry when it is cancelled was never announced: neither is sent", async () => {
+    await linked();
+    await h.send("orders/create", buildOrderJson());
+    await h.send("fulfillments/create", buildFulfillmentJson({ updated_at: "2026-04-16T08:00:00-04:00" }));
+    // JoinChat refused the shipped update: it waits for its retry, minutes away.
+    await h.db.run("UPDATE push SET status = 'retrying', attempts = 1, due_at = ? WHERE shop = ? AND topic = 'package/update'", [Date.now() + 600_000, SHOP]);
+    await h.send("fulfillments/update", buildFulfillmentJson({ status: "cancelled", updated_at: "2026-04-16T09:00:00-04:00" }));
+    // Shopify delivers the cancellation again, under another webhook id: still nothing to send.
+    await h.send("fulfillments/update", buildFulfillmentJson({ status: "cancelled", updated_at: "2026-04-16T09:00:00-04:00" }));
+    const packages = (await h.pushes()).filter((p) => p.topic === "package/update");
+    expect(packages.map((p) => [p.tracking_status, p.status, p.reason])).toEqual([
+      ["shipped", "cancelled", "buyer_not_told"],
+      ["cancelled", "skipped", "buyer_not_told"],
+      ["cancelled", "skipped", "duplicate"],
+    ]);
+  });
+
   it("allow moves between the last-mile statuses, then delivered", async () => {
     await linked();
     await h.send("orders/create", buildOrderJson());
