@@ -19,6 +19,8 @@ export function openSqliteDatabase(file: string, options: SqliteOptions = {}): D
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
   db.pragma("foreign_keys = ON");
+  // SQLite's LOWER folds ASCII letters only: case-insensitive matches in every script (the catalogue's search) use this.
+  db.function("unicode_lower", { deterministic: true }, (value: unknown) => (typeof value === "string" ? value.toLowerCase() : value) as string | null);
 
   const statements = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string) => {

@@ -65,11 +65,14 @@ export async function upsertCatalogueProduct(sql: Sql, shop: string, p: Catalogu
   );
 }
 
+/** Lower case in every script: PostgreSQL's LOWER, SQLite's unicode_lower (its LOWER folds ASCII only; sqlite.server.ts). */
+const lowerOf = (sql: Sql) => (sql.kind === "postgres" ? "LOWER" : "unicode_lower");
+
 export type CatalogueOrder = { field: "title" | "product_created" | "product_updated"; dir: "asc" | "desc" };
 
 /**
- * Active products matching any of the terms (title contains, product type or vendor equal, case-insensitive),
- * one page, and how many match. No terms: every active product.
+ * Active products matching any of the terms (title contains, product type or vendor equal, case-insensitive in every
+ * script), one page, and how many match. No terms: every active product. Titles sort regardless of case.
  */
 export async function searchCatalogue(
   sql: Sql,
@@ -78,27 +81,30 @@ export async function searchCatalogue(
   order: CatalogueOrder,
   page: { offset: number; limit: number },
 ): Promise<{ total: number; rows: CatalogueProductRow[] }> {
+  const lower = lowerOf(sql);
   const ors: string[] = [];
   const params: unknown[] = [shop];
   if (terms.title) {
-    ors.push("LOWER(title) LIKE ? ESCAPE '\\'");
+    ors.push(`${lower}(title) LIKE ? ESCAPE '\\'`);
     params.push(`%${terms.title.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }
   if (terms.productType) {
-    ors.push("LOWER(product_type) = ?");
+    ors.push(`${lower}(product_type) = ?`);
     params.push(terms.productType.toLowerCase());
   }
   if (terms.vendor) {
-    ors.push("LOWER(vendor) = ?");
+    ors.push(`${lower}(vendor) = ?`);
     params.push(terms.vendor.toLowerCase());
   }
   const where = `shop = ? AND status = 'active'${ors.length > 0 ? ` AND (${ors.join(" OR ")})` : ""}`;
+  const dir = order.dir === "desc" ? "DESC" : "ASC";
+  const orderBy = `${order.field === "title" ? `${lower}(title) ${dir}, ` : ""}${order.field} ${dir}, product_gid`;
   const count = await sql.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM catalogue_product WHERE ${where}`, params);
   const total = Number(count?.n ?? 0);
   if (total === 0) return { total, rows: [] };
   const rows = await sql.all<CatalogueProductRow>(
     `SELECT product_gid, title, handle, product_type, vendor, status, description, image_url, price, variant_id, product_created, product_updated
-     FROM catalogue_product WHERE ${where} ORDER BY ${order.field} ${order.dir === "desc" ? "DESC" : "ASC"}, product_gid LIMIT ? OFFSET ?`,
+     FROM catalogue_product WHERE ${where} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
     [...params, page.limit, page.offset],
   );
   return { total, rows: rows.map((r) => ({ ...r, product_created: Number(r.product_created), product_updated: Number(r.product_updated) })) };

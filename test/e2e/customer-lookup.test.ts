@@ -378,6 +378,34 @@ describeOnBackends((backend) => {
     expect((await app.sendWebhook("shop/redact", shop, JSON.stringify({ shop_id: 1, shop_domain: shop }))).status).toBe(200);
     expect(await app.db.all("SELECT 1 FROM catalogue_product WHERE shop = ?", [shop])).toHaveLength(0);
   });
+
+  it("finds products whatever the case in any script, and sorts titles regardless of case", async () => {
+    const shop = uniqueShop("lookup-unicode");
+    await app.configureShop(shop);
+    const url = `${app.url}${new URL(JSON.parse((await app.cli(["shop", "show", "--shop", shop, "--json"])).output).lookupUrl as string).pathname}`;
+    const base = 950000000000000000n + BigInt(Date.now() % 1_000_000) * 100n;
+    const products: ProductSpec[] = [
+      { id: base + 10n, title: "Écharpe Été", vendor: "Ñandú", productType: "Écharpes" },
+      { id: base + 20n, title: "ÇA VA Tee", vendor: "Ørsted", productType: "Тенниски" },
+      { id: base + 30n, title: "黑色运动鞋 Nike", vendor: "李宁", productType: "鞋" },
+      { id: base + 40n, title: "apple cider mug", vendor: "Harbour & Kiln", productType: "Mugs" },
+      { id: base + 50n, title: "Zebra Mug", vendor: "Harbour & Kiln", productType: "Mugs" },
+    ];
+    for (const p of products) expect((await app.sendWebhook("products/create", shop, productJson(p))).status).toBe(200);
+    const titles = async (params: Record<string, unknown>) =>
+      (
+        (await callCustomerQuery(url, { method: "products", params, pagination: { page: 1, limit: 10 } }, SIGNED)).json as { data: { title: string }[] }
+      ).data.map((p) => p.title);
+    expect(await titles({ title: "écharpe" })).toEqual(["Écharpe Été"]);
+    expect(await titles({ title: "ÉTÉ" })).toEqual(["Écharpe Été"]);
+    expect(await titles({ title: "ça va" })).toEqual(["ÇA VA Tee"]);
+    expect(await titles({ title: "运动鞋" })).toEqual(["黑色运动鞋 Nike"]);
+    expect(await titles({ vendor: "ñandú" })).toEqual(["Écharpe Été"]);
+    expect(await titles({ vendor: "ØRSTED" })).toEqual(["ÇA VA Tee"]);
+    expect(await titles({ product_type: "тенниски", vendor: "李宁", order_type: "title,asc" })).toEqual(["ÇA VA Tee", "黑色运动鞋 Nike"]);
+    // Alphabetical, not upper case first.
+    expect(await titles({ order_type: "title,asc" })).toEqual(["apple cider mug", "Zebra Mug", "ÇA VA Tee", "Écharpe Été", "黑色运动鞋 Nike"]);
+  });
 });
 
 interface ProductSpec {
