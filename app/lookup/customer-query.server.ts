@@ -73,43 +73,59 @@ const Pagination = z
   })
   .passthrough();
 
+// A field that is null was left out (serializers write absent fields as null); so was an empty choice.
+const nullAsAbsent = (value: unknown) => (value === null ? undefined : value);
+const blankAsAbsent = (value: unknown) => (value === null || (typeof value === "string" && value.trim() === "") ? undefined : value);
+/** A choice among fixed words, in any case and with spaces around; null or empty: not given. */
+const choice = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim().toLowerCase() : blankAsAbsent(value));
+
 const Envelope = z.object({
   method: z.string({ required_error: "method is required", invalid_type_error: "method must be a string" }),
-  params: z.record(z.unknown(), { invalid_type_error: "params must be an object" }).optional(),
-  pagination: Pagination.optional(),
+  params: z.preprocess(nullAsAbsent, z.record(z.unknown(), { invalid_type_error: "params must be an object" }).optional()),
+  pagination: z.preprocess(nullAsAbsent, Pagination.optional()),
 });
 
+/** Text, or a whole number sent unquoted (an order number, a phone, a brand such as 361); null: not given. */
 const optionalText = (name: string) =>
-  z
-    .union([z.string(), z.number().int().nonnegative()], { invalid_type_error: `${name} must be a string` })
-    .transform((v) => String(v).trim())
-    .optional();
+  z.preprocess(
+    nullAsAbsent,
+    z
+      .union([z.string(), z.number().int().nonnegative()], { invalid_type_error: `${name} must be a string` })
+      .transform((v) => String(v).trim())
+      .optional(),
+  );
 
 const OrdersParams = z.object({
   order_number: optionalText("order_number"),
-  user_account: z.string({ invalid_type_error: "user_account must be a string" }).optional(),
+  user_account: optionalText("user_account"),
   // JoinChat's docs' prose still spells it so.
-  user_amount: z.string({ invalid_type_error: "user_amount must be a string" }).optional(),
-  filter: z.enum(["open", "closed"], { errorMap: () => ({ message: "filter must be open or closed" }) }).optional(),
+  user_amount: optionalText("user_amount"),
+  filter: z.preprocess(choice, z.enum(["open", "closed"], { errorMap: () => ({ message: "filter must be open or closed" }) }).optional()),
 });
 
 const TestParams = z.object({ token: z.string({ required_error: "params.token is required", invalid_type_error: "params.token must be a string" }).max(200) });
 
 const ProductsParams = z.object({
-  title: z.string({ invalid_type_error: "title must be a string" }).optional(),
-  product_type: z.string({ invalid_type_error: "product_type must be a string" }).optional(),
-  vendor: z.string({ invalid_type_error: "vendor must be a string" }).optional(),
-  order_type: z
-    .string({ invalid_type_error: "order_type must be a string" })
-    .regex(/^\s*(title|created_at|updated_at)\s*,\s*(asc|desc)\s*$/i, "order_type must be <title|created_at|updated_at>,<asc|desc>")
-    .optional(),
+  title: optionalText("title"),
+  product_type: optionalText("product_type"),
+  vendor: optionalText("vendor"),
+  order_type: z.preprocess(
+    blankAsAbsent,
+    z
+      .string({ invalid_type_error: "order_type must be a string" })
+      .regex(/^\s*(title|created_at|updated_at)\s*,\s*(asc|desc)\s*$/i, "order_type must be <title|created_at|updated_at>,<asc|desc>")
+      .optional(),
+  ),
 });
 
 // `search_type` (product_type / vendor), or the older docs' `search` (type / vendor).
 const PropertyParams = z
   .object({
-    search_type: z.enum(["product_type", "vendor"], { errorMap: () => ({ message: "search_type must be product_type or vendor" }) }).optional(),
-    search: z.enum(["type", "vendor"], { errorMap: () => ({ message: "search must be type or vendor" }) }).optional(),
+    search_type: z.preprocess(
+      choice,
+      z.enum(["product_type", "vendor"], { errorMap: () => ({ message: "search_type must be product_type or vendor" }) }).optional(),
+    ),
+    search: z.preprocess(choice, z.enum(["type", "vendor"], { errorMap: () => ({ message: "search must be type or vendor" }) }).optional()),
   })
   .refine((p) => (p.search_type === undefined) !== (p.search === undefined), "params must hold one of search_type or search");
 

@@ -116,6 +116,33 @@ describeOnBackends((backend) => {
     expect(refusals.every((r) => r.outcome === "refused")).toBe(true);
   });
 
+  it("reads what a serializer may send for absent or loose fields: null, empty strings, numbers, any case", async () => {
+    const { url } = await setUpShop("lookup-loose");
+    const nothing = { success: true, total: 0, data: [] };
+    const answered: [CustomerQuery | Record<string, unknown>, unknown][] = [
+      [{ method: "products", params: { title: "mug" }, pagination: null }, nothing],
+      [{ method: "products", params: null, pagination: { page: 1, limit: 3 } }, nothing],
+      [{ method: "products", params: { title: null, product_type: "", vendor: null, order_type: "" } }, nothing],
+      [{ method: "products", params: { vendor: 361, order_type: " TITLE , ASC " } }, nothing],
+      [{ method: "orders", params: { order_number: null, user_account: "loose@example.com", filter: "" } }, nothing],
+      [{ method: "orders", params: { order_number: "", user_amount: "loose@example.com", filter: " Open " } }, nothing],
+      [{ method: "orders", params: { user_account: 8613800138000, user_amount: null, filter: null } }, nothing],
+      [
+        { method: "property", params: { search_type: " Vendor", search: null } },
+        { success: true, data: [] },
+      ],
+      [
+        { method: "property", params: { search: "TYPE" } },
+        { success: true, data: [] },
+      ],
+    ];
+    for (const [query, expected] of answered) {
+      const answer = await callCustomerQuery(url, JSON.stringify(query), SIGNED);
+      expect(answer.status, `${JSON.stringify(query)}: ${answer.text}`).toBe(200);
+      expect(answer.json).toEqual(expected);
+    }
+  });
+
   it("issues a new key on request: the old URL answers 404 at once", async () => {
     const { shop, url, publicUrl } = await setUpShop("lookup-rotate");
     expect((await callCustomerQuery(url, EXAMPLE_CUSTOMER_QUERIES.test, SIGNED)).status).toBe(200);
