@@ -68,10 +68,13 @@ export async function upsertCatalogueProduct(sql: Sql, shop: string, p: Catalogu
 /** Lower case in every script: PostgreSQL's LOWER, SQLite's unicode_lower (its LOWER folds ASCII only; sqlite.server.ts). */
 const lowerOf = (sql: Sql) => (sql.kind === "postgres" ? "LOWER" : "unicode_lower");
 
+/** A title search uses at most this many words: one statement per count, and a bounded one. */
+const MAX_TITLE_WORDS = 8;
+
 export type CatalogueOrder = { field: "title" | "product_created" | "product_updated"; dir: "asc" | "desc" };
 
 /**
- * Active products matching any of the terms (title contains, product type or vendor equal, case-insensitive in every
+ * Active products matching any of the terms (title contains every word, product type or vendor equal, case-insensitive in every
  * script), one page, and how many match. No terms: every active product. Titles sort regardless of case.
  */
 export async function searchCatalogue(
@@ -84,9 +87,11 @@ export async function searchCatalogue(
   const lower = lowerOf(sql);
   const ors: string[] = [];
   const params: unknown[] = [shop];
-  if (terms.title) {
-    ors.push(`${lower}(title) LIKE ? ESCAPE '\\'`);
-    params.push(`%${terms.title.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  // Fuzzy: the title holds every word asked for, in any order (the first MAX_TITLE_WORDS words).
+  const words = [...new Set((terms.title ?? "").toLowerCase().split(/\s+/).filter(Boolean))].slice(0, MAX_TITLE_WORDS);
+  if (words.length > 0) {
+    ors.push(`(${words.map(() => `${lower}(title) LIKE ? ESCAPE '\\'`).join(" AND ")})`);
+    for (const word of words) params.push(`%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }
   if (terms.productType) {
     ors.push(`${lower}(product_type) = ?`);

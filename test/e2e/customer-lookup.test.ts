@@ -427,6 +427,10 @@ describeOnBackends((backend) => {
     expect(await titles({ title: "ÉTÉ" })).toEqual(["Écharpe Été"]);
     expect(await titles({ title: "ça va" })).toEqual(["ÇA VA Tee"]);
     expect(await titles({ title: "运动鞋" })).toEqual(["黑色运动鞋 Nike"]);
+    // Fuzzy: every word of the title asked for, in any order ("black sneakers" finds "Black Leather Sneakers").
+    expect(await titles({ title: "  été   écharpe " })).toEqual(["Écharpe Été"]);
+    expect(await titles({ title: "nike 黑色" })).toEqual(["黑色运动鞋 Nike"]);
+    expect(await titles({ title: "nike écharpe" })).toEqual([]);
     expect(await titles({ vendor: "ñandú" })).toEqual(["Écharpe Été"]);
     expect(await titles({ vendor: "ØRSTED" })).toEqual(["ÇA VA Tee"]);
     expect(await titles({ product_type: "тенниски", vendor: "李宁", order_type: "title,asc" })).toEqual(["ÇA VA Tee", "黑色运动鞋 Nike"]);
