@@ -30,9 +30,14 @@ function priceText(value: string | number | null | undefined): string | null {
 
 type Variant = ProductPayload["variants"][number];
 
-/** Sellable now: not tracked, sold when out of stock, or in stock. */
+/**
+ * Sellable now: not tracked, sold when out of stock, or in stock. Webhooks of API 2026-04 no longer carry
+ * `inventory_management` (absent, where the Admin API's sync says null for untracked): then only the stock and the
+ * policy tell, and a variant out of stock is not put in a cart (buy_url falls back to the product page).
+ */
 function available(variant: Variant): boolean {
-  if (!variant.inventory_management) return true;
+  if (variant.inventory_management === null) return true;
+  if (variant.inventory_management !== undefined && variant.inventory_management.trim() === "") return true;
   if ((variant.inventory_policy ?? "").toLowerCase() === "continue") return true;
   return (variant.inventory_quantity ?? 0) > 0;
 }
