@@ -146,7 +146,8 @@ function parseParams<S extends z.ZodTypeAny>(schema: S, params: unknown): z.infe
 function pageOf(envelope: Envelope): { page: number; offset: number; limit: number } {
   const limit = Math.min(envelope.pagination?.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
   const page = envelope.pagination?.page ?? 1;
-  return { page, limit, offset: (page - 1) * limit };
+  // A page past any data, even one whose offset no database takes: an empty page.
+  return { page, limit, offset: Math.min((page - 1) * limit, Number.MAX_SAFE_INTEGER) };
 }
 
 /** A keyed hash of what was looked up: the log and the rate limit never hold it in clear. */

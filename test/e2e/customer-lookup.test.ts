@@ -434,6 +434,12 @@ describeOnBackends((backend) => {
     expect(await titles({ vendor: "ñandú" })).toEqual(["Écharpe Été"]);
     expect(await titles({ vendor: "ØRSTED" })).toEqual(["ÇA VA Tee"]);
     expect(await titles({ product_type: "тенниски", vendor: "李宁", order_type: "title,asc" })).toEqual(["ÇA VA Tee", "黑色运动鞋 Nike"]);
+    // A page far past the end (even past what a database's OFFSET takes): none of them, and the total.
+    for (const page of ["100000000000000000000", "1e300"]) {
+      const far = await callCustomerQuery(url, `{"method":"products","params":{},"pagination":{"page":${page},"limit":3}}`, SIGNED);
+      expect(far.status, far.text).toBe(200);
+      expect(far.json).toEqual({ success: true, total: products.length, data: [] });
+    }
     // Alphabetical, not upper case first.
     expect(await titles({ order_type: "title,asc" })).toEqual(["apple cider mug", "Zebra Mug", "ÇA VA Tee", "Écharpe Été", "黑色运动鞋 Nike"]);
   });
