@@ -188,7 +188,7 @@ export const en = {
   "lookups.fullReceiptsHelp": "Off: only a lookup token shows the full name and address; other answers mask the name and leave out the address.",
   "lookups.save": "Save lookup settings",
   "lookups.saved": "Lookup settings saved",
-  "lookups.catalogue": "{count} products in the catalogue",
+  "lookups.catalogue": "{count} products buyers can find (active, on the Online Store)",
 
   "settings.title": "Push settings",
   "settings.saved": "Settings saved",

@@ -187,7 +187,7 @@ export const zhCN: Messages = {
   "lookups.fullReceiptsHelp": "关闭时：只有查询令牌显示完整姓名和地址；其他查询会隐藏姓名并省略地址。",
   "lookups.save": "保存查询设置",
   "lookups.saved": "已保存查询设置",
-  "lookups.catalogue": "商品目录中有 {count} 件商品",
+  "lookups.catalogue": "买家可查到 {count} 件商品（已上架到网店）",
 
   "settings.title": "推送设置",
   "settings.saved": "设置已保存",

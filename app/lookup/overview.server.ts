@@ -4,7 +4,7 @@ import { countLookupsByMethodAndOutcome } from "../stores/lookup-log-store.serve
 import { ensureLookupSetup, lookupUrlOf } from "./setup.server";
 
 // What the admin's "Customer lookups" card shows (decision 019): the set-up (URL, last `test`), counts by method and
-// outcome for the last 24 hours and 7 days, the privacy switches, the catalogue's size. No contact, not even hashed.
+// outcome for the last 24 hours and 7 days, the privacy switches, the products buyers can find. No contact, not even hashed.
 
 export const LOOKUP_METHODS = ["orders", "products", "property", "test", "unknown"] as const;
 export const LOOKUP_OUTCOMES = ["found", "not_found", "refused", "rate_limited"] as const;
@@ -38,7 +38,8 @@ export async function getLookupOverview(sql: Sql, shop: string, appUrl: string, 
     lastTestAt: setup.last_test_at,
     allowOrderName: setup.allow_order_name === 1,
     fullReceipts: setup.full_receipts === 1,
-    catalogueProducts: await countCatalogueProducts(sql, shop),
+    // What buyers can find: active products on the Online Store (not drafts, archived, unpublished or deleted ones).
+    catalogueProducts: await countCatalogueProducts(sql, shop, "active"),
     day: await counts(sql, shop, now - 24 * 3_600_000),
     week: await counts(sql, shop, now - 7 * 24 * 3_600_000),
   };

@@ -4,6 +4,7 @@
 // 413, the `test` handshake, a new key; orders by lookup token, confirmation number and (when allowed) name, with
 // private answers, identical bytes for unknown accounts, rate limits, the page limit; and erasure.
 import { expect, it } from "vitest";
+import { getLookupOverview } from "../../app/lookup/overview.server";
 import { buildOrderJson } from "../fixtures/orders";
 import { buildFulfillmentJson } from "../fixtures/fulfillments";
 import { TEST_JOINCHAT_API_SECRET, uniqueShop, waitFor, waitForRows, waitForSettled, type AppProcess } from "../helpers/app-process";
@@ -401,6 +402,8 @@ describeOnBackends((backend) => {
     await app.sendWebhook("products/update", shop, productJson({ ...products[1], updatedAt: "2026-03-09T00:00:00Z" }));
     expect((await search({ title: "sneakers" })).total).toBe(0);
     expect((await callCustomerQuery(url, EXAMPLE_CUSTOMER_QUERIES.propertyVendors, SIGNED)).json).toEqual({ success: true, data: ["JACK & JONES", "Nike"] });
+    // The admin card counts what buyers can find: not the deleted, archived, draft or unpublished ones.
+    expect((await getLookupOverview(app.db, shop, app.env.SHOPIFY_APP_URL)).catalogueProducts).toBe(2);
 
     expect((await app.sendWebhook("shop/redact", shop, JSON.stringify({ shop_id: 1, shop_domain: shop }))).status).toBe(200);
     expect(await app.db.all("SELECT 1 FROM catalogue_product WHERE shop = ?", [shop])).toHaveLength(0);
