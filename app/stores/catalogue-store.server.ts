@@ -65,8 +65,14 @@ export async function upsertCatalogueProduct(sql: Sql, shop: string, p: Catalogu
   );
 }
 
-/** Lower case in every script: PostgreSQL's LOWER, SQLite's unicode_lower (its LOWER folds ASCII only; sqlite.server.ts). */
-const lowerOf = (sql: Sql) => (sql.kind === "postgres" ? "LOWER" : "unicode_lower");
+/**
+ * `column` in lower case, to compare with `term` (lower case already) in every script. SQLite's LOWER folds ASCII only,
+ * which is enough for an ASCII term (no other letter lower-cases to one); else its unicode_lower (sqlite.server.ts),
+ * a call into JavaScript per row. PostgreSQL's LOWER folds every script.
+ */
+function lowerFor(sql: Sql, column: string, term: string): string {
+  return sql.kind === "postgres" || !/\P{ASCII}/u.test(term) ? `LOWER(${column})` : `unicode_lower(${column})`;
+}
 
 /** A title search uses at most this many words: one statement per count, and a bounded one. */
 const MAX_TITLE_WORDS = 8;
@@ -84,26 +90,28 @@ export async function searchCatalogue(
   order: CatalogueOrder,
   page: { offset: number; limit: number },
 ): Promise<{ total: number; rows: CatalogueProductRow[] }> {
-  const lower = lowerOf(sql);
   const ors: string[] = [];
   const params: unknown[] = [shop];
   // Fuzzy: the title holds every word asked for, in any order (the first MAX_TITLE_WORDS words).
   const words = [...new Set((terms.title ?? "").toLowerCase().split(/\s+/).filter(Boolean))].slice(0, MAX_TITLE_WORDS);
   if (words.length > 0) {
-    ors.push(`(${words.map(() => `${lower}(title) LIKE ? ESCAPE '\\'`).join(" AND ")})`);
+    ors.push(`(${words.map((word) => `${lowerFor(sql, "title", word)} LIKE ? ESCAPE '\\'`).join(" AND ")})`);
     for (const word of words) params.push(`%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   }
   if (terms.productType) {
-    ors.push(`${lower}(product_type) = ?`);
-    params.push(terms.productType.toLowerCase());
+    const term = terms.productType.toLowerCase();
+    ors.push(`${lowerFor(sql, "product_type", term)} = ?`);
+    params.push(term);
   }
   if (terms.vendor) {
-    ors.push(`${lower}(vendor) = ?`);
-    params.push(terms.vendor.toLowerCase());
+    const term = terms.vendor.toLowerCase();
+    ors.push(`${lowerFor(sql, "vendor", term)} = ?`);
+    params.push(term);
   }
   const where = `shop = ? AND status = 'active'${ors.length > 0 ? ` AND (${ors.join(" OR ")})` : ""}`;
   const dir = order.dir === "desc" ? "DESC" : "ASC";
-  const orderBy = `${order.field === "title" ? `${lower}(title) ${dir}, ` : ""}${order.field} ${dir}, product_gid`;
+  // Titles regardless of case (ASCII's on SQLite: a call into JavaScript per row would cost more than it sorts better).
+  const orderBy = `${order.field === "title" ? `LOWER(title) ${dir}, ` : ""}${order.field} ${dir}, product_gid`;
   const count = await sql.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM catalogue_product WHERE ${where}`, params);
   const total = Number(count?.n ?? 0);
   if (total === 0) return { total, rows: [] };
