@@ -3,10 +3,10 @@
 // starts the JoinChat sandbox, links a demo shop, sends correctly signed Shopify webhooks for an unpaid order,
 // its payment, a fulfillment and its delivery, prints every push JoinChat received and the delivery log, then
 // shows the order page block's view of the order (its app route, with a session token as the admin gives the
-// block one) and resends the receipt through it. Last, JoinChat's customer lookups: a signed lookup of the demo order
-// by its lookup token and a product search, on the shop's own lookup URL. Then a cancellation, and the Messenger opt-in:
-// a receipt JoinChat refuses with 10010 (nobody known by that email), the buyer's bind through the order's ref, and the
-// receipt arriving by PSID.
+// block one) and resends the receipt through it. Then a cancellation, and the Messenger opt-in: a receipt JoinChat
+// refuses with 10010 (nobody known by that email), the buyer's bind through the order's ref, and the receipt arriving by
+// PSID. Last, JoinChat's customer lookups: a signed lookup of the demo order by its lookup token and a product search,
+// on the shop's own lookup URL.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -125,15 +125,16 @@ async function main() {
     say();
     await orderPageBlock(`http://127.0.0.1:${port}`, env, () => sandbox.received.length);
     say();
-    await customerLookups(`http://127.0.0.1:${port}`, env, shopSecret);
-    say();
     await cancellation(`http://127.0.0.1:${port}`, env, sandbox);
     say();
     await messengerOptin(`http://127.0.0.1:${port}`, env, sandbox, shopSecret);
     say();
+    await customerLookups(`http://127.0.0.1:${port}`, env, shopSecret);
+    say();
     say("Done: an unpaid reminder, a receipt, two shipping updates and the receipt resent, each signed and sent once;");
-    say("      the order and a product found by a signed customer lookup; a cancelled order's reminder stopped and one notice sent instead;");
-    say("      a receipt refused with 10010, the buyer's Messenger bound through the order's ref, and the receipt re-sent once to the PSID.");
+    say("      a cancelled order's reminder stopped and one notice sent instead; a receipt refused with 10010, the buyer's");
+    say("      Messenger bound through the order's ref, and the receipt re-sent once to the PSID; last, the order and a product");
+    say("      found by a signed customer lookup.");
   } finally {
     app.kill("SIGTERM");
     await new Promise((resolve) => app.once("exit", resolve));
@@ -158,7 +159,7 @@ async function customerLookups(appUrl: string, env: Record<string, string>, shop
   const lookupUrl = (JSON.parse(await cli(["shop", "show", "--shop", SHOP, "--json"])) as { lookupUrl: string }).lookupUrl;
   const { token } = JSON.parse(await cli(["lookup", "order-token", "--shop", SHOP, "--order", String(ORDER_ID), "--json"])) as { token: string };
   const local = `${appUrl}${new URL(lookupUrl).pathname}`;
-  say(`9. Customer lookups (JoinChat calls the app). products/create -> ${res.status}; the shop's lookup URL: ${lookupUrl}`);
+  say(`11. Customer lookups (JoinChat calls the app). products/create -> ${res.status}; the shop's lookup URL: ${lookupUrl}`);
   const order = await callCustomerQuery(local, { method: "orders", params: { order_number: token } }, { secret: shopSecret });
   say(`   orders, order_number ${token} (the order's lookup token) -> ${order.status}`);
   say(
@@ -189,7 +190,7 @@ async function cancellation(appUrl: string, env: Record<string, string>, sandbox
   const out: string[] = [];
   const code = await runCli(["shop", "configure", "--shop", SHOP, "--unpaid-delay", "60", "--cancel-notice", "on"], { out: (l) => out.push(l), env });
   if (code !== 0) throw new Error(out.join("\n"));
-  say('10. A cancellation: unpaid reminders now wait 60 minutes, and the "order cancelled" notice is on');
+  say('9. A cancellation: unpaid reminders now wait 60 minutes, and the "order cancelled" notice is on');
   const id = ORDER_ID + 1n;
   const order = { id, admin_graphql_api_id: `gid://shopify/Order/${id}`, name: "#1002", created_at: new Date().toISOString() };
   const pushesBefore = sandbox.received.length;
@@ -248,7 +249,7 @@ async function messengerOptin(
     }[];
   // JoinChat knows only the buyer who will open the link, by their PSID: any email is "Recipient not found".
   sandbox.setKnownRecipients([PSID]);
-  say("11. The Messenger opt-in: JoinChat knows nobody by the next buyer's email");
+  say("10. The Messenger opt-in: JoinChat knows nobody by the next buyer's email");
   const id = ORDER_ID + 2n;
   const gid = `gid://shopify/Order/${id}`;
   const body = buildOrderJson({
