@@ -42,8 +42,11 @@ export function maskName(name: string): string {
     .join(" ");
 }
 
-/** A receipt as JoinChat hands it to Messenger: the push's params and `template_type`. */
-export type LookupReceipt = { template_type: "receipt" } & ReceiptParams;
+/**
+ * A receipt as JoinChat hands it to Messenger: the push's params and `template_type`, with `timestamp` a string of
+ * Unix seconds as JoinChat's customer-query docs show it (and Messenger's receipt template types it).
+ */
+export type LookupReceipt = { template_type: "receipt"; timestamp: string } & Omit<ReceiptParams, "timestamp">;
 
 /**
  * The receipt an order lookup answers with. `full`: as the receipt push has it. Otherwise private: the name masked,
@@ -51,7 +54,8 @@ export type LookupReceipt = { template_type: "receipt" } & ReceiptParams;
  * opens the order's page).
  */
 export function lookupReceiptOf(params: ReceiptParams, full: boolean): LookupReceipt {
-  if (full) return { template_type: "receipt", ...params };
+  const timestamp = String(params.timestamp);
+  if (full) return { template_type: "receipt", ...params, timestamp };
   const { address: _address, order_url: _orderUrl, ...rest } = params;
-  return { template_type: "receipt", ...rest, recipient_name: maskName(params.recipient_name) || "Customer" };
+  return { template_type: "receipt", ...rest, timestamp, recipient_name: maskName(params.recipient_name) || "Customer" };
 }

@@ -176,7 +176,14 @@ describeOnBackends((backend) => {
     const body = byConfirmation.json as { success: boolean; total: number; data: Record<string, unknown>[] };
     expect(body).toMatchObject({ success: true, total: 1 });
     const receipt = body.data[0];
-    expect(receipt).toMatchObject({ template_type: "receipt", order_number: "#2001", currency: expect.any(String), payment_method: expect.any(String) });
+    expect(receipt).toMatchObject({
+      template_type: "receipt",
+      order_number: "#2001",
+      currency: expect.any(String),
+      payment_method: expect.any(String),
+      // A string of Unix seconds, as JoinChat's customer-query docs show it.
+      timestamp: expect.stringMatching(/^\d{10}$/),
+    });
     expect(receipt.recipient_name).toMatch(/^\S\*+( \S\*+)*$/);
     expect(receipt).not.toHaveProperty("address");
     expect(receipt).not.toHaveProperty("order_url");
