@@ -1,6 +1,7 @@
 import type { Database, Sql } from "../db/database.server";
 import { log } from "../logger.server";
 import { deleteLookupLogsBefore } from "../stores/lookup-log-store.server";
+import { deleteLookupOrdersBefore } from "../stores/lookup-order-store.server";
 import { pruneBindings } from "../stores/messenger-binding-store.server";
 import { pruneOptinEvents } from "../stores/optin-event-store.server";
 import { pruneOrderContacts } from "../stores/order-store.server";
@@ -9,7 +10,7 @@ import { deleteWebhookDeliveriesBefore } from "../stores/webhook-delivery-store.
 
 // Retention (issue 13 point 3, docs/decisions/021-retention-erasure-secrets.md): after RETENTION_DAYS a finished push
 // keeps its topic, order name, status, counts and times but loses its body, recipient, params and JoinChat's answers;
-// an order record loses its contacts; webhook delivery records go once older than the duplicate window; lookup log
+// an order record loses its contacts (the customer lookups' copy of the order, its receipt and keys, goes); webhook delivery records go once older than the duplicate window; lookup log
 // entries go after RETENTION_DAYS, never inside the admin's 7-day counts (decision 022). Small batches,
 // each its own short transaction, so intake is never held up; on PostgreSQL one process at a time prunes.
 
@@ -35,6 +36,8 @@ export interface RetentionCounts {
   attempts: number;
   /** Order records that lost their contacts. */
   orders: number;
+  /** The customer lookups' order records (a receipt and the contact keys) deleted. */
+  lookupOrders: number;
   /** Webhook delivery records deleted. */
   webhookDeliveries: number;
   /** Customer lookup log entries deleted. */
@@ -73,10 +76,10 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
   const before = asOf - options.retentionDays * DAY_MS;
   const deliveriesBefore = asOf - WEBHOOK_DUPLICATE_WINDOW_MS;
   const lookupLogsBefore = Math.min(before, asOf - LOOKUP_COUNT_WINDOW_MS);
-  const counts: RetentionCounts = { pushes: 0, attempts: 0, orders: 0, webhookDeliveries: 0, lookupLogs: 0, bindings: 0 };
+  const counts: RetentionCounts = { pushes: 0, attempts: 0, orders: 0, lookupOrders: 0, webhookDeliveries: 0, lookupLogs: 0, bindings: 0 };
   /** A step that deletes rows counted under `key`: how many it took this batch. */
   const counted =
-    (key: "orders" | "webhookDeliveries" | "lookupLogs" | "bindings", prune: (tx: Sql) => Promise<number>) =>
+    (key: "orders" | "lookupOrders" | "webhookDeliveries" | "lookupLogs" | "bindings", prune: (tx: Sql) => Promise<number>) =>
     async (tx: Sql): Promise<number> => {
       const n = await prune(tx);
       counts[key] += n;
@@ -92,6 +95,7 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
       },
     },
     { take: counted("orders", (tx) => pruneOrderContacts(tx, before, batch)) },
+    { take: counted("lookupOrders", (tx) => deleteLookupOrdersBefore(tx, before, batch)) },
     { take: counted("webhookDeliveries", (tx) => deleteWebhookDeliveriesBefore(tx, deliveriesBefore, batch)) },
     { take: counted("lookupLogs", (tx) => deleteLookupLogsBefore(tx, lookupLogsBefore, batch)) },
     // The Messenger opt-in (decision 023): a binding is personal data, kept RETENTION_DAYS after it was made; the
@@ -123,7 +127,8 @@ export function startRetention(db: Database, options: { retentionDays: number; i
     if (stopped || running) return;
     running = runRetention(db, { retentionDays: options.retentionDays })
       .then((counts) => {
-        if (counts.pushes + counts.orders + counts.webhookDeliveries + counts.lookupLogs + counts.bindings > 0) log.info("retention pruned", { ...counts });
+        if (counts.pushes + counts.orders + counts.lookupOrders + counts.webhookDeliveries + counts.lookupLogs + counts.bindings > 0)
+          log.info("retention pruned", { ...counts });
       })
       .catch((error: Error) => log.warn("retention failed; it runs again later", { error: error.message }))
       .finally(() => {
