@@ -520,6 +520,7 @@ async function retentionRun(io: CliIo, argv: string[]) {
   io.out(`  webhook deliveries gone   ${counts.webhookDeliveries}`);
   io.out(`  lookup log entries gone   ${counts.lookupLogs}`);
   io.out(`  messenger bindings gone   ${counts.bindings}`);
+  io.out(`  cached PSIDs gone         ${counts.cachedPsids}`);
 }
 
 /** A database URL without its password, for messages. */

@@ -75,6 +75,7 @@ describeOnBackends((backend) => {
     expect(Number(/order records pruned\s+(\d+)/.exec(late.output)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/webhook deliveries gone\s+(\d+)/.exec(late.output)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/lookup orders gone\s+(\d+)/.exec(late.output)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(late.output).toMatch(/cached PSIDs gone\s+\d+/);
 
     const after = await pushesOf(app, shop);
     expect(after.map((p) => [p.id, p.topic, p.status, p.attempts])).toEqual(pushes.map((p) => [p.id, p.topic, p.status, p.attempts]));
@@ -143,12 +144,30 @@ describeOnBackends((backend) => {
     await app.db.run("UPDATE push SET updated_at = ? WHERE shop = ?", [old, shop]);
     await app.db.run("UPDATE shopify_order SET updated_at = ? WHERE shop = ?", [old, shop]);
     await app.db.run("UPDATE webhook_delivery SET received_at = ? WHERE shop = ?", [old, shop]);
+    await app.db.run("UPDATE lookup_order SET updated_at = ? WHERE shop = ?", [old, shop]);
+    // PSIDs the Admin API layer cached: one past its lifetime (a day), one fresh.
+    const psidsOf = () => app.db.all<{ customer_gid: string }>("SELECT customer_gid FROM customer_psid WHERE shop = ? ORDER BY customer_gid", [shop]);
+    await app.db.run("INSERT INTO customer_psid (shop, customer_gid, psid, fetched_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)", [
+      shop,
+      "gid://shopify/Customer/1",
+      "psid-expired",
+      Date.now() - 2 * DAY_MS,
+      shop,
+      "gid://shopify/Customer/2",
+      "psid-fresh",
+      Date.now(),
+    ]);
     await waitFor(
-      async () => (await pushesOf(app, shop)).every((p) => p.body === null) && (await deliveriesOf(shop)).length === 0,
+      async () =>
+        (await pushesOf(app, shop)).every((p) => p.body === null) &&
+        (await deliveriesOf(shop)).length === 0 &&
+        (await lookupOrdersOf(shop)).length === 0 &&
+        (await psidsOf()).length === 1,
       30_000,
       "the running app's retention",
     );
     expect((await pushesOf(app, shop)).map((p) => [p.id, p.status])).toEqual(pushes.map((p) => [p.id, "delivered"]));
     expect((await ordersOf(shop)).map((o) => o.email)).toEqual([null, null]);
+    expect(await psidsOf()).toEqual([{ customer_gid: "gid://shopify/Customer/2" }]);
   });
 });
