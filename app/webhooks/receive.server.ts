@@ -114,6 +114,13 @@ export function createWebhookReceiver(deps: ReceiverDeps): WebhookReceiver {
   const stats = deps.stats ?? createIntakeStats();
   return async function receiveWebhook(input) {
     const fields = { shop: input.shop, topic: input.topic, webhookId: input.webhookId };
+    // Before its body is read: a stale delivery is ignored whatever it holds (a 400 would only ask for it again).
+    const triggeredAt = input.triggeredAt ? Date.parse(input.triggeredAt) : NaN;
+    if (now() - triggeredAt > STALE_DELIVERY_MS) {
+      stats.staleIgnored++;
+      log.warn("webhook ignored", { ...fields, reason: "stale", triggeredAt: input.triggeredAt });
+      return json(200, { ok: true, ignored: "stale: triggered longer ago than Shopify's retry window" });
+    }
     const checked = validatePayload(input.topic, input.rawBody);
     if (!checked.ok) {
       log.warn("webhook refused", { ...fields, status: 400, error: checked.error });
@@ -126,12 +133,6 @@ export function createWebhookReceiver(deps: ReceiverDeps): WebhookReceiver {
       const error = signedShop ? `the body was signed for ${signedShop}, not for the X-Shopify-Shop-Domain ${input.shop}` : "the body names no shop";
       log.warn("webhook refused", { ...fields, status: 401, error });
       return json(401, { error });
-    }
-    const triggeredAt = input.triggeredAt ? Date.parse(input.triggeredAt) : NaN;
-    if (now() - triggeredAt > STALE_DELIVERY_MS) {
-      stats.staleIgnored++;
-      log.warn("webhook ignored", { ...fields, reason: "stale", triggeredAt: input.triggeredAt });
-      return json(200, { ok: true, ignored: "stale: triggered longer ago than Shopify's retry window" });
     }
     let outcome: DeliveryOutcome;
     try {
