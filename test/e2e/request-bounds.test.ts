@@ -141,6 +141,19 @@ describeOnBackends((backend) => {
       expect(form.text).toMatch(/shop domain/i);
     });
 
+    it("an unknown path or a method Remix cannot take: answered quietly, nothing of the URL unmasked in the log", { timeout: 30_000 }, async () => {
+      const notFound = await app.request("/no/such/page/jane.doe@example.com/+15550100234", { method: "GET" });
+      expect(notFound.status).toBe(404);
+      const trace = await rawRequest({ port: app.port, head: requestHead("TRACE", "/", { connection: "close" }), waitMs: 5_000, untilAnswer: true });
+      expect(trace.status, trace.text).toBe(405);
+      await new Promise((r) => setTimeout(r, 200));
+      const logs = app.logs();
+      expect(logs).not.toContain("jane.doe@example.com");
+      expect(logs).not.toContain("+15550100234");
+      expect(logs).not.toContain("No route matches");
+      expect(logs).not.toContain("TypeError");
+    });
+
     it("headers that never finish: the connection is answered 408 and closed after HTTP_HEADERS_TIMEOUT_SECONDS", { timeout: 30_000 }, async () => {
       const answer = await rawRequest({
         port: app.port,
