@@ -165,6 +165,15 @@ describeOnBackends((backend) => {
       expect([408, null]).toContain(answer.status);
     });
 
+    if (backend.kind === "postgres")
+      it("a worker's health port cuts off headers that never finish as the web process does", { timeout: 30_000 }, async () => {
+        const [worker] = app.workers;
+        expect(worker).toBeDefined();
+        const answer = await rawRequest({ port: worker.port, head: "GET /readyz HTTP/1.1\r\nhost: x\r\nx-slow: 1", finishHeaders: false, waitMs: 15_000 });
+        expect(answer.closed).toBe(true);
+        expect([408, null]).toContain(answer.status);
+      });
+
     it("a body that never finishes: answered 408 and closed after HTTP_REQUEST_TIMEOUT_SECONDS, nothing stored", { timeout: 30_000 }, async () => {
       const shop = uniqueShop("bounds-slow-body");
       const headers = { ...signedHeaders(shop, buildOrderJson()), "content-type": "application/json", "content-length": "5000" };
