@@ -1,8 +1,9 @@
 import { PassThrough } from "node:stream";
 import { renderToPipeableStream } from "react-dom/server";
-import { RemixServer } from "@remix-run/react";
-import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/node";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
+import { createReadableStreamFromReadable, type EntryContext, type HandleErrorFunction } from "@remix-run/node";
 import { isbot } from "isbot";
+import { log } from "./logger.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 // The production server starts from the Remix build itself (server.mjs), so that the web server, the
@@ -12,6 +13,17 @@ export { startProductionServer } from "./server/production.server";
 export { startWorkerProcess } from "./worker/main.server";
 
 export const streamTimeout = 5000;
+
+/**
+ * What a loader or action threw, through the app's logger (masked, one JSON line) instead of Remix's console.error,
+ * which printed the URL of every unknown path (an email or a phone in it included) and a stack trace.
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  const path = new URL(request.url).pathname;
+  if (isRouteErrorResponse(error)) log.info("request answered", { status: error.status, path });
+  else log.warn("request failed", { path, error });
+};
 
 export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
   addDocumentResponseHeaders(request, responseHeaders);
@@ -32,7 +44,8 @@ export default async function handleRequest(request: Request, responseStatusCode
       },
       onError(error) {
         responseStatusCode = 500;
-        console.error(error);
+        // A route's error response (a 404) was logged by handleError already; anything else through the masked logger.
+        if (!isRouteErrorResponse(error)) log.warn("page render failed", { path: new URL(request.url).pathname, error });
       },
     });
     setTimeout(abort, streamTimeout + 1000);

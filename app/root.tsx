@@ -1,4 +1,4 @@
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from "@remix-run/react";
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
 
 export default function App() {
   // The admin's language, once the app layout has resolved it (routes/app.tsx).
@@ -16,6 +16,31 @@ export default function App() {
       <body>
         <Outlet />
         <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+/**
+ * What reaches the root (an unknown path, an error outside the admin's pages): its status, and nothing printed. Remix's
+ * default boundary wrote the error, the URL of every unknown path with it, to the console unmasked; handleError
+ * (entry.server.tsx) logs it through the app's logger instead.
+ */
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : "Application Error";
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>{title}</title>
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <h1 style={{ fontFamily: "system-ui, sans-serif", fontSize: "1.5rem" }}>{title}</h1>
         <Scripts />
       </body>
     </html>

@@ -516,9 +516,11 @@ async function retentionRun(io: CliIo, argv: string[]) {
   io.out(`  pushes pruned             ${counts.pushes}`);
   io.out(`  attempts pruned           ${counts.attempts}`);
   io.out(`  order records pruned      ${counts.orders}`);
+  io.out(`  lookup orders gone        ${counts.lookupOrders}`);
   io.out(`  webhook deliveries gone   ${counts.webhookDeliveries}`);
   io.out(`  lookup log entries gone   ${counts.lookupLogs}`);
   io.out(`  messenger bindings gone   ${counts.bindings}`);
+  io.out(`  cached PSIDs gone         ${counts.cachedPsids}`);
 }
 
 /** A database URL without its password, for messages. */

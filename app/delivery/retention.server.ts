@@ -1,6 +1,9 @@
 import type { Database, Sql } from "../db/database.server";
 import { log } from "../logger.server";
+import { createAdminAccessStore } from "../shopify/admin-api/access-store.server";
+import { PSID_TTL_MS } from "../shopify/admin-api/lookups.server";
 import { deleteLookupLogsBefore } from "../stores/lookup-log-store.server";
+import { deleteLookupOrdersBefore } from "../stores/lookup-order-store.server";
 import { pruneBindings } from "../stores/messenger-binding-store.server";
 import { pruneOptinEvents } from "../stores/optin-event-store.server";
 import { pruneOrderContacts } from "../stores/order-store.server";
@@ -9,8 +12,8 @@ import { deleteWebhookDeliveriesBefore } from "../stores/webhook-delivery-store.
 
 // Retention (issue 13 point 3, docs/decisions/021-retention-erasure-secrets.md): after RETENTION_DAYS a finished push
 // keeps its topic, order name, status, counts and times but loses its body, recipient, params and JoinChat's answers;
-// an order record loses its contacts; webhook delivery records go once older than the duplicate window; lookup log
-// entries go after RETENTION_DAYS, never inside the admin's 7-day counts (decision 022). Small batches,
+// an order record loses its contacts (the customer lookups' copy of the order, its receipt and keys, goes); webhook delivery records go once older than the duplicate window; lookup log
+// entries go after RETENTION_DAYS, never inside the admin's 7-day counts (decision 022); cached PSIDs past their lifetime. Small batches,
 // each its own short transaction, so intake is never held up; on PostgreSQL one process at a time prunes.
 
 const DAY_MS = 86_400_000;
@@ -35,12 +38,16 @@ export interface RetentionCounts {
   attempts: number;
   /** Order records that lost their contacts. */
   orders: number;
+  /** The customer lookups' order records (a receipt and the contact keys) deleted. */
+  lookupOrders: number;
   /** Webhook delivery records deleted. */
   webhookDeliveries: number;
   /** Customer lookup log entries deleted. */
   lookupLogs: number;
   /** Messenger bindings (PSIDs, decision 023) made longer ago than RETENTION_DAYS, deleted. */
   bindings: number;
+  /** Customers' PSIDs cached from Shopify (the Admin API layer) past their lifetime, deleted. */
+  cachedPsids: number;
 }
 
 export interface RetentionOptions {
@@ -73,10 +80,10 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
   const before = asOf - options.retentionDays * DAY_MS;
   const deliveriesBefore = asOf - WEBHOOK_DUPLICATE_WINDOW_MS;
   const lookupLogsBefore = Math.min(before, asOf - LOOKUP_COUNT_WINDOW_MS);
-  const counts: RetentionCounts = { pushes: 0, attempts: 0, orders: 0, webhookDeliveries: 0, lookupLogs: 0, bindings: 0 };
+  const counts: RetentionCounts = { pushes: 0, attempts: 0, orders: 0, lookupOrders: 0, webhookDeliveries: 0, lookupLogs: 0, bindings: 0, cachedPsids: 0 };
   /** A step that deletes rows counted under `key`: how many it took this batch. */
   const counted =
-    (key: "orders" | "webhookDeliveries" | "lookupLogs" | "bindings", prune: (tx: Sql) => Promise<number>) =>
+    (key: "orders" | "lookupOrders" | "webhookDeliveries" | "lookupLogs" | "bindings" | "cachedPsids", prune: (tx: Sql) => Promise<number>) =>
     async (tx: Sql): Promise<number> => {
       const n = await prune(tx);
       counts[key] += n;
@@ -92,12 +99,15 @@ export async function runRetention(db: Database, options: RetentionOptions): Pro
       },
     },
     { take: counted("orders", (tx) => pruneOrderContacts(tx, before, batch)) },
+    { take: counted("lookupOrders", (tx) => deleteLookupOrdersBefore(tx, before, batch)) },
     { take: counted("webhookDeliveries", (tx) => deleteWebhookDeliveriesBefore(tx, deliveriesBefore, batch)) },
     { take: counted("lookupLogs", (tx) => deleteLookupLogsBefore(tx, lookupLogsBefore, batch)) },
     // The Messenger opt-in (decision 023): a binding is personal data, kept RETENTION_DAYS after it was made; the
     // opt-in's counts (no personal data) as long.
     { take: counted("bindings", (tx) => pruneBindings(tx, before, batch)) },
     { take: (tx) => pruneOptinEvents(tx, before, batch) },
+    // A cached PSID past its lifetime is never read again (a lookup asks Shopify anew): it goes, whatever RETENTION_DAYS.
+    { take: counted("cachedPsids", (tx) => createAdminAccessStore(tx, null).deleteCustomerPsidsFetchedBefore(asOf - PSID_TTL_MS, batch)) },
   ];
   for (const step of steps) {
     for (;;) {
@@ -123,7 +133,8 @@ export function startRetention(db: Database, options: { retentionDays: number; i
     if (stopped || running) return;
     running = runRetention(db, { retentionDays: options.retentionDays })
       .then((counts) => {
-        if (counts.pushes + counts.orders + counts.webhookDeliveries + counts.lookupLogs + counts.bindings > 0) log.info("retention pruned", { ...counts });
+        if (counts.pushes + counts.orders + counts.lookupOrders + counts.webhookDeliveries + counts.lookupLogs + counts.bindings + counts.cachedPsids > 0)
+          log.info("retention pruned", { ...counts });
       })
       .catch((error: Error) => log.warn("retention failed; it runs again later", { error: error.message }))
       .finally(() => {

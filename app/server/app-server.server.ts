@@ -13,6 +13,9 @@ import { admitRequestBody, isWebhookPath, normalizePath } from "./request-guard.
 
 export type NodeHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/** The methods the admin's routes (Remix) may be reached with. */
+const ROUTABLE_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
 export interface AppServer {
   server: http.Server;
   port: number;
@@ -76,6 +79,12 @@ export async function startAppServer(runtime: Runtime, options: { remix?: NodeHa
         res.end(JSON.stringify({ success: false, errors: "internal error: try again later" }));
       });
       return;
+    }
+    if (!ROUTABLE_METHODS.has(req.method ?? "")) {
+      // The Fetch API under Remix refuses TRACE, CONNECT and TRACK: answered here, not a 500 and a stack trace.
+      req.resume();
+      res.setHeader("allow", [...ROUTABLE_METHODS].join(", "));
+      return json(res, 405, { error: `${req.method} is not a method of this app` });
     }
     if (!admitRequestBody(req, res, env.REQUEST_MAX_BODY_BYTES, budget)) return;
     if (url === "/healthz") return json(res, 200, { status: "ok" });

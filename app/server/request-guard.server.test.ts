@@ -21,6 +21,9 @@ describe("normalizePath", () => {
     ["/webhooks/orders/create/.", "/webhooks/orders/create/"],
     ["/../../webhooks/x", "/webhooks/x"],
     ["/%E0%A4%A/webhooks", "/\u00e0\u00a4%a/webhooks"],
+    ["http://x/Webhooks/orders/create", "/webhooks/orders/create"],
+    ["HTTPS://x:443//webhooks/orders/create?y", "/webhooks/orders/create"],
+    ["http://x", "/"],
     ["/", "/"],
     ["/auth/login", "/auth/login"],
   ])("%s -> %s", (target, expected) => {

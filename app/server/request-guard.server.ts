@@ -17,11 +17,13 @@ function decodePath(path: string): string {
 /**
  * The path of a request target as routing compares it: query and fragment dropped, percent-escapes decoded (again
  * while that changes it: `%2577` is a doubly encoded `w`), backslashes as slashes and repeated slashes as one (as a
- * URL parser reads them), dot segments resolved, lower case (Remix matches routes regardless of case).
+ * URL parser reads them), dot segments resolved, lower case (Remix matches routes regardless of case); an absolute-form
+ * target loses its scheme and host.
  * `/%57ebhooks/./orders/../orders/create` and `/Webhooks/orders/create` are both `/webhooks/orders/create`.
  */
 export function normalizePath(target: string): string {
-  let path = target.split(/[?#]/, 1)[0] ?? "";
+  // An absolute-form target (`POST http://host/Webhooks/... HTTP/1.1`, which a server must accept) routes by its path.
+  let path = (target.split(/[?#]/, 1)[0] ?? "").replace(/^[a-z][a-z0-9+.-]*:\/\/[^/\\]*/i, "");
   for (let i = 0; i < 4; i++) {
     const decoded = decodePath(path);
     if (decoded === path) break;
@@ -47,7 +49,9 @@ export function isWebhookPath(normalized: string): boolean {
   return normalized === "/webhooks" || normalized.startsWith("/webhooks/");
 }
 
-const BODILESS = new Set(["GET", "HEAD", "OPTIONS", "DELETE", "TRACE"]);
+// The methods whose body Remix never reads (its adapter hands the request stream to every other method, DELETE and
+// OPTIONS included, and the login route reads a DELETE's form whole).
+const BODILESS = new Set(["GET", "HEAD"]);
 
 function answer(res: ServerResponse, status: number, error: string, headers: Record<string, string> = {}): void {
   const text = JSON.stringify({ error });

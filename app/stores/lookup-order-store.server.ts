@@ -139,3 +139,17 @@ export async function deleteLookupOrders(sql: Sql, shop: string, orderGids: read
 export async function deleteLookupOrdersOfShop(sql: Sql, shop: string): Promise<void> {
   await sql.run("DELETE FROM lookup_order WHERE shop = ?", [shop]);
 }
+
+/**
+ * Retention: deletes at most `limit` lookup orders last changed before `before` (the receipt with the buyer's name,
+ * address and order status link, and the contact keys); how many went. An order looked up later is asked of the Admin
+ * API again (decision 024).
+ */
+export async function deleteLookupOrdersBefore(sql: Sql, before: number, limit: number): Promise<number> {
+  const { changes } = await sql.run(
+    `DELETE FROM lookup_order WHERE (shop, order_gid) IN (
+       SELECT shop, order_gid FROM lookup_order WHERE updated_at < ? ORDER BY updated_at LIMIT ?)`,
+    [before, limit],
+  );
+  return changes;
+}

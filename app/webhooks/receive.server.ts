@@ -75,7 +75,7 @@ export interface ReceiverDeps {
   /** Takes, after the commit, the pushes stored and the waiting pushes cancelled (a paid order's reminder, an uninstall). */
   scheduler: PushScheduler;
   /** The process's Admin API layer: what a webhook says is gone or changed is forgotten by its caches too. */
-  adminApi?: Pick<ShopifyAdmin, "forgetShop" | "forgetCustomerPsid">;
+  adminApi?: Pick<ShopifyAdmin, "forgetShop" | "forgetCustomerPsid" | "forgetProductImages">;
   now?: () => number;
   /** Counted into, when given. */
   stats?: IntakeStats;
@@ -83,13 +83,19 @@ export interface ReceiverDeps {
 
 /**
  * After the commit, what the Admin API layer holds of a shop that uninstalled the app or is erased (its cached images
- * and PSIDs, its refresh lease and reconnect mark), or of an erased customer (the PSID, in the database and in the
- * process's memory). The database rows of shop/redact and customers/redact went in the intake's transaction already.
+ * and PSIDs, its refresh lease and reconnect mark), of an erased customer (the PSID, in the database and in the
+ * process's memory), or of a product Shopify says changed or went (its cached image: the next push asks again). The
+ * database rows of shop/redact and customers/redact went in the intake's transaction already.
  */
 async function forgetCached(admin: ReceiverDeps["adminApi"], shop: string, payload: ValidatedPayload): Promise<void> {
   if (!admin) return;
   try {
     if (payload.kind === "app/uninstalled" || payload.kind === "shop/redact") await admin.forgetShop(shop);
+    if (payload.kind === "product") await admin.forgetProductImages(shop, [payload.value.admin_graphql_api_id]);
+    if (payload.kind === "products/delete") {
+      const productGid = toGid("Product", payload.value.id);
+      if (productGid) await admin.forgetProductImages(shop, [productGid]);
+    }
     if (payload.kind === "customers/redact") {
       const customerGid = toGid("Customer", payload.value.customer?.id ?? null);
       if (customerGid) await admin.forgetCustomerPsid(shop, customerGid);
@@ -108,6 +114,13 @@ export function createWebhookReceiver(deps: ReceiverDeps): WebhookReceiver {
   const stats = deps.stats ?? createIntakeStats();
   return async function receiveWebhook(input) {
     const fields = { shop: input.shop, topic: input.topic, webhookId: input.webhookId };
+    // Before its body is read: a stale delivery is ignored whatever it holds (a 400 would only ask for it again).
+    const triggeredAt = input.triggeredAt ? Date.parse(input.triggeredAt) : NaN;
+    if (now() - triggeredAt > STALE_DELIVERY_MS) {
+      stats.staleIgnored++;
+      log.warn("webhook ignored", { ...fields, reason: "stale", triggeredAt: input.triggeredAt });
+      return json(200, { ok: true, ignored: "stale: triggered longer ago than Shopify's retry window" });
+    }
     const checked = validatePayload(input.topic, input.rawBody);
     if (!checked.ok) {
       log.warn("webhook refused", { ...fields, status: 400, error: checked.error });
@@ -120,12 +133,6 @@ export function createWebhookReceiver(deps: ReceiverDeps): WebhookReceiver {
       const error = signedShop ? `the body was signed for ${signedShop}, not for the X-Shopify-Shop-Domain ${input.shop}` : "the body names no shop";
       log.warn("webhook refused", { ...fields, status: 401, error });
       return json(401, { error });
-    }
-    const triggeredAt = input.triggeredAt ? Date.parse(input.triggeredAt) : NaN;
-    if (now() - triggeredAt > STALE_DELIVERY_MS) {
-      stats.staleIgnored++;
-      log.warn("webhook ignored", { ...fields, reason: "stale", triggeredAt: input.triggeredAt });
-      return json(200, { ok: true, ignored: "stale: triggered longer ago than Shopify's retry window" });
     }
     let outcome: DeliveryOutcome;
     try {

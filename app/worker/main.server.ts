@@ -66,11 +66,19 @@ export async function startWorkerProcess(): Promise<void> {
 }
 
 async function serveHealth(env: Env, answerReadiness: (res: http.ServerResponse) => Promise<void>): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
+  // The web process's limits (app-server.server.ts): slow or idle clients of the health port are cut off in seconds,
+  // and their connections capped, so that they cannot hold the resources of a process that delivers.
+  const options = {
+    headersTimeout: env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+    requestTimeout: env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    connectionsCheckingInterval: 1000,
+  };
+  const server = http.createServer(options, (req, res) => {
     if (req.url === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (req.url === "/readyz") return void answerReadiness(res);
     sendJson(res, 404, { error: "not found" });
   });
+  server.maxConnections = env.HTTP_MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(env.WORKER_PORT, env.HOST, () => resolve());

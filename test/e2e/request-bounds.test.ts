@@ -25,6 +25,8 @@ const WEBHOOK_VARIANTS = [
   "/app/../webhooks/orders/create",
   "//webhooks/orders/create",
   "/webhooks%2Forders%2Fcreate",
+  // Absolute form, which a server must accept (RFC 9112, 3.2.2).
+  "http://127.0.0.1/Webhooks/orders/create",
 ];
 
 describeOnBackends((backend) => {
@@ -121,9 +123,35 @@ describeOnBackends((backend) => {
       });
       expect(chunked.status, chunked.text).toBe(411);
       expect(chunked.bodyBytesSent).toBeLessThan(FIFTY_MB);
+      // Remix hands the body of every method but GET and HEAD to its route: the login route reads a DELETE's form.
+      for (const method of ["DELETE", "OPTIONS"]) {
+        const other = await rawRequest({
+          port: app.port,
+          head: requestHead(method, "/auth/login", { "content-type": "application/x-www-form-urlencoded", "transfer-encoding": "chunked" }),
+          body: Buffer.from(`${FIFTY_MB.toString(16)}\r\n`),
+          streamTotal: FIFTY_MB,
+          waitMs: 20_000,
+          untilAnswer: true,
+        });
+        expect(other.status, `${method}: ${other.text}`).toBe(411);
+        expect(other.bodyBytesSent, method).toBeLessThan(FIFTY_MB);
+      }
       const form = await app.request("/auth/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "shop=" });
       expect(form.status).toBe(200);
       expect(form.text).toMatch(/shop domain/i);
+    });
+
+    it("an unknown path or a method Remix cannot take: answered quietly, nothing of the URL unmasked in the log", { timeout: 30_000 }, async () => {
+      const notFound = await app.request("/no/such/page/jane.doe@example.com/+15550100234", { method: "GET" });
+      expect(notFound.status).toBe(404);
+      const trace = await rawRequest({ port: app.port, head: requestHead("TRACE", "/", { connection: "close" }), waitMs: 5_000, untilAnswer: true });
+      expect(trace.status, trace.text).toBe(405);
+      await new Promise((r) => setTimeout(r, 200));
+      const logs = app.logs();
+      expect(logs).not.toContain("jane.doe@example.com");
+      expect(logs).not.toContain("+15550100234");
+      expect(logs).not.toContain("No route matches");
+      expect(logs).not.toContain("TypeError");
     });
 
     it("headers that never finish: the connection is answered 408 and closed after HTTP_HEADERS_TIMEOUT_SECONDS", { timeout: 30_000 }, async () => {
@@ -136,6 +164,15 @@ describeOnBackends((backend) => {
       expect(answer.closed).toBe(true);
       expect([408, null]).toContain(answer.status);
     });
+
+    if (backend.kind === "postgres")
+      it("a worker's health port cuts off headers that never finish as the web process does", { timeout: 30_000 }, async () => {
+        const [worker] = app.workers;
+        expect(worker).toBeDefined();
+        const answer = await rawRequest({ port: worker.port, head: "GET /readyz HTTP/1.1\r\nhost: x\r\nx-slow: 1", finishHeaders: false, waitMs: 15_000 });
+        expect(answer.closed).toBe(true);
+        expect([408, null]).toContain(answer.status);
+      });
 
     it("a body that never finishes: answered 408 and closed after HTTP_REQUEST_TIMEOUT_SECONDS, nothing stored", { timeout: 30_000 }, async () => {
       const shop = uniqueShop("bounds-slow-body");

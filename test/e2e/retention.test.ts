@@ -1,7 +1,7 @@
 // Retention (issue 13 point 3), through the production server on both backends: after RETENTION_DAYS a finished push
 // keeps its topic, status, counts and times but loses its body, recipient and JoinChat's answers; order records lose
-// their contacts; webhook delivery records older than the duplicate window go; the admin's counts and chart stay the
-// same. On demand with `npm run cli -- retention run --as-of`, and by itself in the running app (the embedded web
+// their contacts (the customer lookups' copy of an order goes); webhook delivery records older than the duplicate
+// window go; the admin's counts and chart stay the same. On demand with `npm run cli -- retention run --as-of`, and by itself in the running app (the embedded web
 // process, or the BullMQ workers).
 import { randomBytes } from "node:crypto";
 import { expect, it } from "vitest";
@@ -50,6 +50,7 @@ describeOnBackends((backend) => {
       "SELECT email, phone, psid, order_status_url, name, paid FROM shopify_order WHERE shop = ? ORDER BY name",
       [shop],
     );
+  const lookupOrdersOf = (shop: string) => app.db.all("SELECT order_gid FROM lookup_order WHERE shop = ?", [shop]);
   const deliveriesOf = (shop: string) => app.db.all("SELECT webhook_id FROM webhook_delivery WHERE shop = ?", [shop]);
 
   it("retention run --as-of: prints what it erased; pushes keep status, counts and times; the admin's counts stay", { timeout: 60_000 }, async () => {
@@ -63,6 +64,8 @@ describeOnBackends((backend) => {
     expect(early.output).toMatch(/pushes pruned\s+0\b/);
     expect((await pushesOf(app, shop)).every((p) => p.body !== null)).toBe(true);
     expect(await deliveriesOf(shop)).toHaveLength(2);
+    // The customer lookups' copy of each order: its receipt and the buyer's contact keys.
+    expect(await lookupOrdersOf(shop)).toHaveLength(2);
 
     const late = await app.cli(["retention", "run", "--as-of", new Date(now + 91 * DAY_MS).toISOString()]);
     expect(late.code, late.output).toBe(0);
@@ -71,6 +74,8 @@ describeOnBackends((backend) => {
     expect(Number(/attempts pruned\s+(\d+)/.exec(late.output)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/order records pruned\s+(\d+)/.exec(late.output)?.[1])).toBeGreaterThanOrEqual(2);
     expect(Number(/webhook deliveries gone\s+(\d+)/.exec(late.output)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(/lookup orders gone\s+(\d+)/.exec(late.output)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(late.output).toMatch(/cached PSIDs gone\s+\d+/);
 
     const after = await pushesOf(app, shop);
     expect(after.map((p) => [p.id, p.topic, p.status, p.attempts])).toEqual(pushes.map((p) => [p.id, p.topic, p.status, p.attempts]));
@@ -86,6 +91,7 @@ describeOnBackends((backend) => {
       { email: null, phone: null, psid: null, order_status_url: null, name: "#7002", paid: 1 },
     ]);
     expect(await deliveriesOf(shop)).toEqual([]);
+    expect(await lookupOrdersOf(shop)).toEqual([]);
     const text = JSON.stringify(await app.db.all("SELECT * FROM push WHERE shop = ?", [shop]));
     expect(text).not.toContain(tag);
     // The admin's counts and chart read the same.
@@ -138,12 +144,30 @@ describeOnBackends((backend) => {
     await app.db.run("UPDATE push SET updated_at = ? WHERE shop = ?", [old, shop]);
     await app.db.run("UPDATE shopify_order SET updated_at = ? WHERE shop = ?", [old, shop]);
     await app.db.run("UPDATE webhook_delivery SET received_at = ? WHERE shop = ?", [old, shop]);
+    await app.db.run("UPDATE lookup_order SET updated_at = ? WHERE shop = ?", [old, shop]);
+    // PSIDs the Admin API layer cached: one past its lifetime (a day), one fresh.
+    const psidsOf = () => app.db.all<{ customer_gid: string }>("SELECT customer_gid FROM customer_psid WHERE shop = ? ORDER BY customer_gid", [shop]);
+    await app.db.run("INSERT INTO customer_psid (shop, customer_gid, psid, fetched_at) VALUES (?, ?, ?, ?), (?, ?, ?, ?)", [
+      shop,
+      "gid://shopify/Customer/1",
+      "psid-expired",
+      Date.now() - 2 * DAY_MS,
+      shop,
+      "gid://shopify/Customer/2",
+      "psid-fresh",
+      Date.now(),
+    ]);
     await waitFor(
-      async () => (await pushesOf(app, shop)).every((p) => p.body === null) && (await deliveriesOf(shop)).length === 0,
+      async () =>
+        (await pushesOf(app, shop)).every((p) => p.body === null) &&
+        (await deliveriesOf(shop)).length === 0 &&
+        (await lookupOrdersOf(shop)).length === 0 &&
+        (await psidsOf()).length === 1,
       30_000,
       "the running app's retention",
     );
     expect((await pushesOf(app, shop)).map((p) => [p.id, p.status])).toEqual(pushes.map((p) => [p.id, "delivered"]));
     expect((await ordersOf(shop)).map((o) => o.email)).toEqual([null, null]);
+    expect(await psidsOf()).toEqual([{ customer_gid: "gid://shopify/Customer/2" }]);
   });
 });

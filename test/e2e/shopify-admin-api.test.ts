@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSessionTime } from "../../app/shopify/admin-api/access-store.server";
 import { CHROME_UA } from "../browser/admin-server";
-import { buildOrderJson, CUSTOMER_GID, PRODUCT_GID } from "../fixtures/orders";
+import { buildOrderJson, CUSTOMER_GID, PRODUCT_GID, PRODUCT_ID } from "../fixtures/orders";
 import {
   pushesOf,
   startAppProcess,
@@ -209,6 +209,42 @@ for (const { backend, skip } of E2E_BACKENDS) {
         expect(next.recipient).toEqual({ id: METAFIELD_PSID });
       },
     );
+
+    it("products/update and products/delete: the cached image is forgotten, the next push carries what Shopify has now", { timeout: 60_000 }, async () => {
+      const { shop } = await install("product-changed");
+      const [first] = await sendOrders(shop, 1);
+      expect(imageOf(first)).toBe(IMAGE);
+      const cached = () => app.db.all<{ url: string | null }>("SELECT url FROM product_image WHERE shop = ? AND product_gid = ?", [shop, PRODUCT_GID]);
+      expect(await cached()).toEqual([{ url: IMAGE }]);
+
+      // The merchant changes the product's image: Shopify says so with products/update.
+      const newImage = "https://cdn.shopify.com/s/files/1/aviator-standin-v2.png";
+      standIn.shop(shop).addProduct(PRODUCT_GID, { imageUrl: newImage });
+      // The id as Shopify writes it: a number past 2^53.
+      const withId = (body: object) => JSON.stringify(body).replace('"<id>"', String(PRODUCT_ID));
+      const product = withId({
+        admin_graphql_api_id: PRODUCT_GID,
+        id: "<id>",
+        title: "Aviator",
+        handle: "aviator",
+        status: "active",
+        updated_at: new Date().toISOString(),
+        variants: [],
+        image: { src: newImage },
+        images: [{ src: newImage }],
+      });
+      const updated = await app.sendWebhook("products/update", shop, product);
+      expect(updated.status, updated.text).toBe(200);
+      await waitFor(async () => (await cached()).length === 0, 10_000, "the cached image to be forgotten");
+      const [second] = await sendOrders(shop, 1);
+      expect(imageOf(second)).toBe(newImage);
+
+      // The product goes: its image is forgotten too.
+      expect(await cached()).toEqual([{ url: newImage }]);
+      const deleted = await app.sendWebhook("products/delete", shop, withId({ id: "<id>" }));
+      expect(deleted.status, deleted.text).toBe(200);
+      await waitFor(async () => (await cached()).length === 0, 10_000, "the deleted product's image to be forgotten");
+    });
 
     it("app/uninstalled forgets what the Admin API layer holds of the shop", { timeout: 60_000 }, async () => {
       const { shop } = await install("forget");

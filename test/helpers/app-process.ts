@@ -83,6 +83,8 @@ type Row = Record<string, unknown>;
 /** One `npm run worker` process of the scale-out backend. */
 export interface WorkerProcess {
   readonly pid: number;
+  /** Its health port (WORKER_PORT: /healthz, /readyz). */
+  readonly port: number;
   readonly running: boolean;
   /** Resolves with the exit code (null after a signal) when the process has exited. */
   readonly exited: Promise<number | null>;
@@ -413,6 +415,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       }
       const handle: WorkerProcess = {
         pid: outcome.proc.pid ?? 0,
+        port: workerPort,
         get running() {
           return !outcome.hasExited();
         },

@@ -66,6 +66,8 @@ export interface AdminAccessStore {
   readCustomerPsid(shop: string, customerGid: string): Promise<CachedValue | null>;
   writeCustomerPsid(shop: string, customerGid: string, psid: string | null, now: number): Promise<void>;
   deleteCustomerPsids(shop: string, customerGid?: string): Promise<number>;
+  /** Retention: deletes at most `limit` cached PSIDs (of any shop) fetched before `before`; how many went. */
+  deleteCustomerPsidsFetchedBefore(before: number, limit: number): Promise<number>;
   /** The shop's lease and mark (shop/redact). */
   deleteAccess(shop: string): Promise<void>;
 }
@@ -302,6 +304,15 @@ export function createAdminAccessStore(sql: Sql, box: SecretBox | null): AdminAc
       const { changes } = customerGid
         ? await sql.run(`DELETE FROM customer_psid WHERE shop = ? AND customer_gid = ?`, [shop, customerGid])
         : await sql.run(`DELETE FROM customer_psid WHERE shop = ?`, [shop]);
+      return changes;
+    },
+
+    async deleteCustomerPsidsFetchedBefore(before, limit) {
+      const { changes } = await sql.run(
+        `DELETE FROM customer_psid WHERE (shop, customer_gid) IN (
+           SELECT shop, customer_gid FROM customer_psid WHERE fetched_at < ? ORDER BY fetched_at LIMIT ?)`,
+        [before, limit],
+      );
       return changes;
     },
 
