@@ -1053,7 +1053,9 @@ const HOLDS_BUYER_DATA =
  */
 export async function pruneFinishedPushes(sql: Sql, before: number, limit: number): Promise<{ pushes: number; attempts: number }> {
   const rows = await sql.all<{ id: number }>(
-    `SELECT id FROM push WHERE updated_at < ? AND status IN ('delivered', 'failed', 'skipped', 'cancelled') AND ${HOLDS_BUYER_DATA}
+    // Finished: not waiting or being sent. Said with NOT IN so that SQLite walks the updated_at index (the old end of
+    // the outbox) rather than every delivered push through the status index.
+    `SELECT id FROM push WHERE updated_at < ? AND status NOT IN ('queued', 'retrying', 'sending') AND ${HOLDS_BUYER_DATA}
      ORDER BY updated_at LIMIT ?`,
     [before, limit],
   );
