@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildOrderJson, ORDER_GID } from "../fixtures/orders";
-import { pushesOf, sleep, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
+import { type AppProcess, pushesOf, sendAccepted, sleep, uniqueShop, waitFor, waitForSettled } from "../helpers/app-process";
 import { describeOnBackends, receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 
 let stack: E2eStack;
@@ -30,11 +30,7 @@ describeOnBackends((backend) => {
     backend,
   );
 
-  async function send(topic: string, shop: string, body: string, webhookId?: string) {
-    const res = await app.sendWebhook(topic, shop, body, { webhookId });
-    expect(res.status, res.text).toBe(200);
-    return JSON.parse(res.text) as { ok: boolean; duplicate: boolean; pushes: number[] };
-  }
+  const send = async (topic: string, shop: string, body: string, webhookId?: string) => (await sendAccepted(app, topic, shop, body, webhookId)).intake;
 
   describe("orders/cancelled stops what is queued", () => {
     it("a pending order cancelled before its reminder is due: the reminder is cancelled, never sent", { timeout: 30_000 }, async () => {

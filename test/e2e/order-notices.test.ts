@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildOrderJson, ORDER_ID, PSID, toRawJson } from "../fixtures/orders";
-import { pushesOf, sleep, uniqueShop, waitFor, waitForSettled, type AppProcess } from "../helpers/app-process";
+import { type AppProcess, pushesOf, sendAccepted, sleep, uniqueShop, waitFor, waitForSettled } from "../helpers/app-process";
 import { describeOnBackends, receivedBy, useE2eStack, type E2eStack } from "../helpers/e2e-stack";
 import type { SentMessage } from "../sandbox/joinchat-sandbox";
 
@@ -47,11 +47,7 @@ describeOnBackends((backend) => {
     backend,
   );
 
-  async function send(topic: string, shop: string, body: string, webhookId?: string) {
-    const res = await app.sendWebhook(topic, shop, body, { webhookId });
-    expect(res.status, res.text).toBe(200);
-    return JSON.parse(res.text) as { ok: boolean; duplicate: boolean; pushes: number[] };
-  }
+  const send = async (topic: string, shop: string, body: string, webhookId?: string) => (await sendAccepted(app, topic, shop, body, webhookId)).intake;
 
   describe("notices through JoinChat's Send API", () => {
     it("are off by default: a cancellation and a refund tell the buyer nothing", { timeout: 30_000 }, async () => {

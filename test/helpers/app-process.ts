@@ -158,6 +158,26 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** What the intake answers a webhook it took. */
+export interface IntakeAnswer {
+  ok: boolean;
+  duplicate: boolean;
+  pushes: number[];
+}
+
+/** POSTs a signed webhook and throws unless the app took it (200); the answer, with the intake's JSON as `intake`. */
+export async function sendAccepted(
+  app: AppProcess,
+  topic: string,
+  shop: string,
+  body: string,
+  webhookId?: string,
+): Promise<HttpAnswer & { intake: IntakeAnswer }> {
+  const res = await app.sendWebhook(topic, shop, body, { webhookId });
+  if (res.status !== 200) throw new Error(`${topic} for ${shop} answered ${res.status}, not 200: ${res.text}`);
+  return { ...res, intake: JSON.parse(res.text) as IntakeAnswer };
+}
+
 /** Polls `read` until it returns at least `count` rows (returned, all of them), or throws after `timeoutMs`. */
 export function waitForRows<R>(read: () => Promise<R[]>, count: number, timeoutMs = 5_000): Promise<R[]> {
   return waitFor(
