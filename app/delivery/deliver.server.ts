@@ -13,7 +13,7 @@ import { getShopSecret, getShopSettings } from "../settings/settings.server";
 import type { ShopSettings } from "../settings/shop-settings";
 import type { ShopifyAdmin } from "../shopify/admin-api/index.server";
 import { readFulfillmentState } from "../stores/fulfillment-store.server";
-import { readBinding, readLatestBindingOfCustomer } from "../stores/messenger-binding-store.server";
+import { readBindingReachingOrder } from "../stores/messenger-binding-store.server";
 import { knownOrderFromRow, readOrderRow } from "../stores/order-store.server";
 import {
   isParcelUnannounced,
@@ -240,9 +240,7 @@ type SourcedRecipient = Recipient & { source: RecipientSource | null };
  */
 async function resolveRecipient(deps: DeliveryDeps, push: PushRow, settings: ShopSettings, deadline: number): Promise<SourcedRecipient | null> {
   if (push.order_gid && push.kind === "order") {
-    const bound =
-      (await readBinding(deps.db, push.shop, push.order_gid)) ??
-      (push.customer_gid ? await readLatestBindingOfCustomer(deps.db, push.shop, push.customer_gid) : undefined);
+    const bound = await readBindingReachingOrder(deps.db, push.shop, push.order_gid, push.customer_gid);
     if (bound) return { kind: "id", value: bound.psid, source: "binding" };
   }
   const current: SourcedRecipient | null =

@@ -227,7 +227,7 @@ async function dispatch(deps: CustomerQueryDeps, setup: LookupSetupRow, envelope
   switch (envelope.method) {
     case "test": {
       const { token } = parseParams(TestParams, envelope.params);
-      await (deps.write ?? ((work) => work(deps.db)))((tx) => recordLookupTest(tx, setup.shop, now));
+      await writeOf(deps)((tx) => recordLookupTest(tx, setup.shop, now));
       return { answer: { status: 200, body: { success: true, token, data: { token } } }, outcome: "found", identifierHash: null };
     }
     case "orders":

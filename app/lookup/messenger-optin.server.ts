@@ -5,7 +5,7 @@ import type { Database } from "../db/database.server";
 import type { OptinLinkAnswer, OptinStopAnswer } from "../pushes/optin-contract";
 import { SKIP_REASONS } from "../pushes/reasons";
 import { getShopSettings } from "../settings/settings.server";
-import { deleteBindingsReachingOrder, readBinding, readLatestBindingOfCustomer } from "../stores/messenger-binding-store.server";
+import { deleteBindingsReachingOrder, readBinding, readBindingReachingOrder } from "../stores/messenger-binding-store.server";
 import { countOptinEventsSince, recordOptinEvent, type OptinEventKind } from "../stores/optin-event-store.server";
 import { readOrderCreatedAt, readOrderRow } from "../stores/order-store.server";
 import { cancelWaitingPushesOfOrder, type PushRef } from "../stores/push-store.server";
@@ -64,9 +64,7 @@ export async function optinLink(
     throw new OptinNotFound("a guest's link is for an order placed within the last 24 hours");
   }
   // Bound: the order itself, or its customer (the customer's later orders go to their latest binding's PSID).
-  const bound =
-    (await readBinding(db, request.shop, request.orderGid)) !== undefined ||
-    (request.customerGid !== null && (await readLatestBindingOfCustomer(db, request.shop, request.customerGid)) !== undefined);
+  const bound = (await readBindingReachingOrder(db, request.shop, request.orderGid, request.customerGid)) !== undefined;
   // The ref is the order's lookup token (issue 15): unguessable, scoped to the shop, no personal data, 12 characters,
   // the same while it is valid (30 days by default), a new one after.
   const { token } = await issueOptinRef(db, request.shop, request.orderGid, now);

@@ -44,8 +44,16 @@ export async function bindIfUnbound(
   return { result: changes > 0 ? "bound" : row.psid === binding.psid ? "same" : "other", row };
 }
 
-/** The customer's most recent binding: their later orders go to its PSID. */
-export async function readLatestBindingOfCustomer(sql: Sql, shop: string, customerGid: string): Promise<MessengerBindingRow | undefined> {
+/**
+ * The binding an order's pushes go to: the order's own, else its customer's most recent (a customer's later orders go
+ * to the PSID they bound last).
+ */
+export async function readBindingReachingOrder(sql: Sql, shop: string, orderGid: string, customerGid: string | null): Promise<MessengerBindingRow | undefined> {
+  return (await readBinding(sql, shop, orderGid)) ?? (customerGid ? await readLatestBindingOfCustomer(sql, shop, customerGid) : undefined);
+}
+
+/** The customer's most recent binding. */
+async function readLatestBindingOfCustomer(sql: Sql, shop: string, customerGid: string): Promise<MessengerBindingRow | undefined> {
   const row = await sql.get<MessengerBindingRow>(
     `SELECT ${COLUMNS} FROM messenger_binding WHERE shop = ? AND customer_gid = ? ORDER BY bound_at DESC LIMIT 1`,
     [shop, customerGid],

@@ -19,7 +19,7 @@ import { recordProduct, recordProductDeleted } from "../lookup/product-intake.se
 import { getShopSettings } from "../settings/settings.server";
 import { toGid, type FulfillmentPayload, type OrderPayload, type RefundPayload } from "../shopify/payloads";
 import { readFulfillmentState, saveFulfillmentState } from "../stores/fulfillment-store.server";
-import { fillBindingCustomer, readBinding, readLatestBindingOfCustomer } from "../stores/messenger-binding-store.server";
+import { fillBindingCustomer, readBindingReachingOrder } from "../stores/messenger-binding-store.server";
 import { knownOrderFromRow, readOrderRow, upsertOrder } from "../stores/order-store.server";
 import {
   cancelPendingPushesOfOrder,
@@ -206,8 +206,7 @@ async function handleOrder(tx: Sql, ctx: DeliveryContext, topic: OrderTopic, ord
  */
 async function addressBoundBuyer(tx: Sql, shop: string, draft: PushDraft): Promise<PushDraft> {
   if (draft.skipReason !== SKIP_REASONS.noRecipient || !draft.orderGid) return draft;
-  const bound =
-    (await readBinding(tx, shop, draft.orderGid)) ?? (draft.customerGid ? await readLatestBindingOfCustomer(tx, shop, draft.customerGid) : undefined);
+  const bound = await readBindingReachingOrder(tx, shop, draft.orderGid, draft.customerGid);
   return bound ? { ...draft, recipient: { kind: "id", value: bound.psid }, recipientSource: "binding", skipReason: null } : draft;
 }
 
