@@ -1351,35 +1351,26 @@ const finish = (error?: unknown) => {
   process.exit(error ? 1 : 0);
 };
 
-if (args["lookups-only"]) {
-  runOnly(async () => {
-    const sandbox = await startSandbox();
-    try {
-      return await measureLookups(sandbox);
-    } finally {
-      await sandbox.stop();
-    }
-  }).then(() => finish(), finish);
-} else if (args["end-to-end-only"]) {
-  runOnly(async () => {
-    const sandbox = await startSandbox();
-    try {
-      return await measureEndToEnd(sandbox);
-    } finally {
-      await sandbox.stop();
-    }
-  }).then(() => finish(), finish);
-} else if (args["history-only"]) {
-  runOnly(async () => {
-    const sandbox = await startSandbox();
-    try {
-      return await measureHistory(sandbox);
-    } finally {
-      await sandbox.stop();
-    }
-  }).then(() => finish(), finish);
-} else if (args["delivery-only"]) {
-  runOnly(measureDelivery).then(() => finish(), finish);
+/** A phase that measures against the JoinChat sandbox: started for it, stopped after. */
+const withSandbox = (phase: (sandbox: Server) => Promise<unknown>) => async () => {
+  const sandbox = await startSandbox();
+  try {
+    return await phase(sandbox);
+  } finally {
+    await sandbox.stop();
+  }
+};
+
+const ONLY_PHASES = [
+  ["lookups-only", withSandbox(measureLookups)],
+  ["end-to-end-only", withSandbox(measureEndToEnd)],
+  ["history-only", withSandbox(measureHistory)],
+  ["delivery-only", measureDelivery],
+] as const;
+const onlyPhase = ONLY_PHASES.find(([flag]) => args[flag])?.[1];
+
+if (onlyPhase) {
+  runOnly(onlyPhase).then(() => finish(), finish);
 } else
   runAll().then((results) => {
     writeFileSync("bench/results/latest.json", JSON.stringify(results, null, 2) + "\n");
